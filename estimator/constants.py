@@ -1,0 +1,90 @@
+"""Every default of the package, in one place, each with the reason for its value."""
+
+from __future__ import annotations
+
+import math
+
+#: Kinds of figure the model understands (see docs/model.md).
+KINDS: tuple[str, ...] = (
+    "exact",
+    "approx",
+    "nearly",
+    "over",
+    "range",
+    "at_least",
+    "at_most",
+    "upper_estimate",
+    "documented",
+)
+#: Kinds that carry one number in ``value``; ``range`` carries ``low`` and ``high``.
+POINT_KINDS = tuple(k for k in KINDS if k != "range")
+
+#: Default probability of every interval we print: 90% is what analysts quote and what the
+#: calibration benchmark checks.
+INTERVAL_PROB = 0.9
+
+#: A source's own range ("7,000 to 15,000") is read as its central 90% interval.
+RANGE_PROB = 0.9
+
+#: "almost 500" means the source's figure lies in [500 (1 - d), 500]; "just over" the mirror.
+#: 10% is the widest gap people still call "almost".
+NEARLY_GAP = 0.10
+
+#: "as many as 40,000" is the top of the source's own 90% interval; we assume that interval's
+#: half-width on the log scale is this many standard deviations of width ``UPPER_WIDTH``:
+#: the top sits a factor exp(1.645 * 0.25) ~ 1.5 above the source's central value, the ratio of
+#: the top of "7,000 to 15,000" to its geometric middle.
+UPPER_WIDTH = 0.25
+
+#: Figures below this are counts ("six generals", "one acknowledged", "zero") and go through a
+#: negative-binomial likelihood on the count scale, where 0 and 1 are legal.
+SMALL_COUNT = 30
+
+#: Prior median of a source's noise (sd of log figure around its biased value): 0.2 is a
+#: 20% scatter of a source's figures around what it believes.
+NOISE_MEDIAN = 0.2
+NOISE_SD = 0.5  # sd of log(noise): pooled LogNormal, never a free half-normal per source
+#: Floor added (in quadrature) to every source's noise: nobody knows losses to better than
+#: about 5%, and without a floor a source with two reports pulls its noise towards zero,
+#: a funnel the sampler diverges in.
+NOISE_FLOOR = 0.05
+
+#: Default bias priors by stance, on the log of the factor reported/true.
+#: ``mu`` is the prior centre of the stance mean, ``mu_sd`` its uncertainty, ``spread`` the
+#: sd of sources around their stance mean.
+#: - neutral: centred on 1 (no bias); the stance mean is fixed at 0 so that truth is anchored.
+#: - own: parties undercount their own losses (acknowledging losses hurts morale); median factor
+#:   0.5, 90% of sources between about 0.1 and 2.
+#: - adversary: parties overcount the enemy's losses (it boosts morale); median factor 1.5.
+STANCE_BIAS: dict[str, dict[str, float]] = {
+    "neutral": {"mu": 0.0, "mu_sd": 0.0, "spread": 0.3},
+    "own": {"mu": math.log(0.5), "mu_sd": 0.5, "spread": 0.6},
+    "adversary": {"mu": math.log(1.5), "mu_sd": 0.4, "spread": 0.4},
+}
+STANCES = tuple(STANCE_BIAS)
+
+#: Coverage of documented counts (named, confirmed dead) as a share of the truth: Beta(2, 2),
+#: centred on one half with most mass between 0.1 and 0.9. A documented count never exceeds
+#: the truth by construction.
+COVERAGE_PRIOR = (2.0, 2.0)
+DOCUMENTED_SD = 0.05  # scatter of log documented count around log(pi * N): counts are counted
+
+#: Prior on the log of each truth: centred on the data's scale, sd 2 (a factor e^2 ~ 7 either
+#: way at one sd), weak enough for data to dominate yet keeping the sampler off absurd values.
+LOG_TRUTH_SD = 2.0
+
+#: Temporal mode: knots every 7 days; the weekly change of the log rate has a LogNormal prior
+#: (median 0.05, kept away from zero so the random walk does not form a funnel).
+KNOT_DAYS = 7
+TAU_MEDIAN = 0.05
+TAU_SD = 0.5
+
+#: Sampler defaults.
+DRAWS = 1000
+TUNE = 1000
+CHAINS = 4
+TARGET_ACCEPT = 0.95
+
+#: Diagnostics thresholds: a fit outside them warns.
+MAX_RHAT = 1.01
+MIN_ESS = 400

@@ -1,0 +1,204 @@
+"""``estimate()``: validate the reports, build the model, sample, and wrap the result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+
+import pymc as pm
+
+from .constants import CHAINS, DRAWS, INTERVAL_PROB, KNOT_DAYS, TARGET_ACCEPT, TUNE
+from .errors import ModelError, Problem, ReportError
+from .model.build import build_model
+from .model.spec import Link, build_spec
+from .reports import Report, Source, _did_you_mean, parse_date, validate
+from .result import Result
+
+#: Aggregates every fit knows without being told; users may add their own or override these.
+DEFAULT_AGGREGATES: dict[str, tuple[str, ...]] = {
+    "casualties": ("killed", "wounded", "captured", "missing"),
+}
+MODES = ("auto", "static", "temporal")
+SAMPLERS = ("pymc", "nutpie", "numpyro", "blackjax")
+
+
+def estimate(
+    reports: Sequence[Report],
+    *,
+    sources: Sequence[Source] = (),
+    aggregates: Mapping[str, Sequence[str]] | None = None,
+    links: Sequence[Link] = (),
+    start: str | dt.date | None = None,
+    as_of: str | dt.date | None = None,
+    mode: str = "auto",
+    stance_bias: Mapping[str, object] | None = None,
+    knot_days: int = KNOT_DAYS,
+    prob: float = INTERVAL_PROB,
+    draws: int = DRAWS,
+    tune: int = TUNE,
+    chains: int = CHAINS,
+    cores: int | None = None,
+    sampler: str = "pymc",
+    target_accept: float = TARGET_ACCEPT,
+    random_seed: int | None = None,
+    progressbar: bool | None = None,
+) -> Result:
+    """Estimate the true losses behind conflicting reports.
+
+    Parameters
+    ----------
+    reports
+        The reported figures (:class:`Report`); every one is used or the call fails with a
+        :class:`ReportError` that lists each bad report.
+    sources
+        What is known about the sources (:class:`Source`); a source not listed is neutral, and
+        the result's notes say so.
+    aggregates
+        Named sums of leaf categories, e.g. ``{"casualties": ["killed", "wounded"]}``; added to
+        the defaults (``casualties`` = killed + wounded + captured + missing).
+    links
+        Structural priors between categories (:class:`Link`), e.g. wounded = ratio x killed.
+    start
+        Day 0 of the cumulative counts (temporal mode); default: the earliest report date.
+    as_of
+        The date the headline estimates refer to; default: the latest report date.
+    mode
+        ``"temporal"`` when reports carry dates, ``"static"`` otherwise; ``"auto"`` picks.
+    stance_bias
+        Override the bias prior of a stance: ``{"own": (0.1, 0.8)}`` is a 90% range of the factor
+        reported/true for a typical source counting its own losses.
+    knot_days
+        Days between knots of the loss rate (temporal mode).
+    prob
+        Probability of the intervals in the tables (0.9).
+    draws, tune, chains, cores, target_accept
+        NUTS settings.
+    sampler
+        ``"pymc"`` (default), or ``"nutpie"`` / ``"numpyro"`` / ``"blackjax"`` when installed.
+    random_seed
+        Same seed, same numbers.
+    progressbar
+        Show progress; default: only when attached to a terminal.
+
+    Returns
+    -------
+    Result
+
+    Examples
+    --------
+    >>> import estimator as est
+    >>> reports = [
+    ...     est.Report(source="NATO", party="Russia", category="killed", kind="range",
+    ...                low=7_000, high=15_000),
+    ...     est.Report(source="Russian MoD", party="Russia", category="killed", kind="nearly",
+    ...                value=500),
+    ... ]
+    >>> sources = [est.Source("Russian MoD", affiliation="Russia"), est.Source("NATO")]
+    >>> result = est.estimate(reports, sources=sources, random_seed=1)  # doctest: +SKIP
+    >>> result.summary()  # doctest: +SKIP
+    """
+    if mode not in MODES:
+        raise ModelError(f"mode={mode!r}: use one of {', '.join(MODES)}{_did_you_mean(mode, MODES)}.")
+    if sampler not in SAMPLERS:
+        raise ModelError(f"sampler={sampler!r}: use one of {', '.join(SAMPLERS)}{_did_you_mean(sampler, SAMPLERS)}.")
+    if not 0 < prob < 1:
+        raise ModelError(f"prob={prob!r} must be between 0 and 1, e.g. 0.9.")
+    if knot_days < 1:
+        raise ModelError(f"knot_days={knot_days!r} must be at least 1.")
+    aggs = {**DEFAULT_AGGREGATES, **{k: tuple(v) for k, v in (aggregates or {}).items()}}
+    for name, leaves in aggs.items():
+        if not leaves or any(not isinstance(x, str) or not x.strip() for x in leaves):
+            raise ModelError(f"aggregate {name!r} = {leaves!r}: give a list of leaf category names.")
+        nested = [x for x in leaves if x in aggs]
+        if nested:
+            raise ModelError(f"aggregate {name!r} contains aggregates {nested}; list leaf categories only.")
+    reports = list(reports)
+    if not reports:
+        raise ReportError("no reports given: pass at least one est.Report.")
+    try:
+        start_d = parse_date(start)
+        as_of_d = parse_date(as_of)
+    except (ValueError, TypeError) as e:
+        raise ModelError(f"start/as_of: {e}; write dates as YYYY-MM-DD.") from None
+    clean = validate(reports, aggregates=aggs, start=start_d)
+
+    dated = [c.date is not None for c in clean]
+    notes: list[str] = []
+    if mode == "auto":
+        if all(dated):
+            temporal = True
+        elif not any(dated):
+            temporal = False
+        else:
+            raise ReportError(
+                [
+                    Problem(c.index, c.report.source, "has no date while other reports do", "Give it a date, or use mode='static' to ignore dates.")
+                    for c in clean
+                    if c.date is None
+                ]
+            )
+    else:
+        temporal = mode == "temporal"
+        if temporal and not all(dated):
+            raise ReportError(
+                [Problem(c.index, c.report.source, "has no date (temporal mode)", "Give it a date, or use mode='static'.") for c in clean if c.date is None]
+            )
+    if temporal:
+        dates = [c.date for c in clean if c.date is not None]
+        if start_d is None:
+            start_d = min(dates)
+            notes.append(f"No start given: day 0 is the earliest report date, {start_d}.")
+        if as_of_d is None:
+            as_of_d = max(dates)
+        elif as_of_d < start_d:
+            raise ModelError(f"as_of {as_of_d} is before start {start_d}.")
+    spec = build_spec(
+        clean, sources, links=links, temporal=temporal, start=start_d, as_of=as_of_d,
+        knot_days=knot_days, stance_bias=stance_bias,
+    )
+    for s in spec.undeclared:
+        notes.append(f"Source {s!r} is not in sources: treated as neutral (no affiliation).")
+    built = build_model(spec)
+    idata = sample(
+        built.model, draws=draws, tune=tune, chains=chains, cores=cores, sampler=sampler,
+        target_accept=target_accept, random_seed=random_seed, progressbar=progressbar,
+    )
+    settings = {
+        "mode": "temporal" if temporal else "static", "start": start_d, "as_of": as_of_d,
+        "knot_days": knot_days, "prob": prob, "draws": draws, "tune": tune, "chains": chains,
+        "sampler": sampler, "random_seed": random_seed, "target_accept": target_accept,
+        "aggregates": aggs,
+    }
+    result = Result(spec=spec, built=built, idata=idata, sources=list(sources), reports=reports, settings=settings, notes=notes)
+    result.check(warn=True)
+    return result
+
+
+def sample(
+    model: pm.Model,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int | None,
+    sampler: str,
+    target_accept: float,
+    random_seed: int | None,
+    progressbar: bool | None,
+):
+    """NUTS on ``model`` with the chosen backend; returns ArviZ InferenceData."""
+    if progressbar is None:
+        progressbar = sys.stderr.isatty()
+    if cores is None:
+        cores = min(chains, 2)
+    with model, warnings.catch_warnings():
+        # PyMC's own convergence messages are replaced by Result.check(), which names quantities.
+        warnings.filterwarnings("ignore", message=".*[Tt]he number of samples is too small.*")
+        return pm.sample(
+            draws=draws, tune=tune, chains=chains, cores=cores, random_seed=random_seed,
+            target_accept=target_accept, progressbar=progressbar, nuts_sampler=sampler,
+            compute_convergence_checks=False, return_inferencedata=True,
+        )
+

@@ -1,0 +1,203 @@
+"""Build the PyMC graph from a :class:`ModelSpec`.
+
+One likelihood term per kind of figure, fed by index arrays held as model data, so the graph
+does not grow with the number of reports and a new data set of the same shape can be swapped in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from ..constants import (
+    COVERAGE_PRIOR,
+    DOCUMENTED_SD,
+    KINDS,
+    LOG_TRUTH_SD,
+    NEARLY_GAP,
+    NOISE_FLOOR,
+    NOISE_SD,
+    STANCES,
+    TAU_MEDIAN,
+    TAU_SD,
+)
+from . import likelihoods as lik
+from .spec import ModelSpec
+
+
+@dataclass
+class BuiltModel:
+    """The PyMC model with handles on the tensors the result needs after sampling."""
+
+    model: pm.Model
+    eta: pt.TensorVariable  # per report: the source's perceived value (log scale)
+    sd: pt.TensorVariable  # per report: the noise sd its likelihood uses
+    loglik: dict[str, tuple[np.ndarray, pt.TensorVariable]]  # kind -> (report rows, elementwise)
+    truth_names: list[str]  # free random variables that hold the truth
+
+
+def _groups(spec: ModelSpec) -> dict[str, np.ndarray]:
+    """Report rows of each likelihood term: one per kind, plus ``count`` for small counts."""
+    out = {}
+    for k in KINDS:
+        rows = np.flatnonzero((spec.kind == k) & ~spec.small)
+        if rows.size:
+            out[k] = rows
+    rows = np.flatnonzero(spec.small)
+    if rows.size:
+        out["count"] = rows
+    return out
+
+
+def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
+    """The PyMC model of docs/model.md for this spec."""
+    nl = spec.n_leaves
+    free = spec.free_leaves
+    coords = {
+        "quantity": [f"{p} {c}" for p, c in spec.leaves],
+        "free_quantity": [f"{spec.leaves[i][0]} {spec.leaves[i][1]}" for i in free],
+        "source": spec.source_names,
+        "bias_row": [f"{s} ({g})" for s, g in spec.bias_rows],
+        "report": np.arange(len(spec.kind)),
+    }
+    if spec.cover_rows:
+        coords["cover_row"] = spec.cover_rows
+    if spec.temporal:
+        coords["knot"] = np.arange(spec.n_knots)
+    with pm.Model(coords=coords) as model:
+        # --- latent truth -------------------------------------------------------------------
+        mu0 = pm.Data("prior_mu", spec.prior_mu[free], dims="free_quantity")
+        linked = np.flatnonzero(spec.link_index >= 0)
+        log_ratio = None
+        if linked.size:
+            lr_mu, lr_sd = _link_priors(spec, linked)
+            coords_l = [f"{spec.leaves[i][0]} {spec.leaves[i][1]}" for i in linked]
+            model.add_coord("linked_quantity", coords_l)
+            z_ratio = pm.Normal("z_ratio", 0.0, 1.0, dims="linked_quantity")
+            log_ratio = pm.Deterministic("log_ratio", lr_mu + lr_sd * z_ratio, dims="linked_quantity")
+        free_pos = np.full(nl, -1)
+        free_pos[free] = np.arange(free.size)
+        if spec.temporal:
+            level = pm.Normal("level", mu0, LOG_TRUTH_SD, dims="free_quantity")
+            tau = pm.LogNormal("tau", np.log(TAU_MEDIAN * np.sqrt(spec.knot_days / 7)), TAU_SD, dims="free_quantity")
+            if spec.n_knots > 1:
+                steps = pm.Normal("steps", 0.0, 1.0, dims=("free_quantity", "knot"))
+                walk = pt.cumsum(steps, axis=1)
+                walk = walk - walk.mean(axis=1, keepdims=True)
+                log_rate_free = level[:, None] + tau[:, None] * walk
+            else:
+                log_rate_free = level[:, None] * pt.ones((1, 1))
+            log_rate = _expand(log_rate_free, spec, free_pos, linked, log_ratio, axis_extra=True)
+            log_rate = pm.Deterministic("log_rate", log_rate, dims=("quantity", "knot"))
+            rate = pt.exp(log_rate)
+            kd = float(spec.knot_days)
+            cum = pt.concatenate([pt.zeros((nl, 1)), pt.cumsum(rate * kd, axis=1)], axis=1)
+            t_end = pm.Data("t_end", spec.t_end, dims="report")
+            n_end = _truth_at(cum, rate, t_end, kd, spec.n_knots)
+            if np.any(spec.t_begin > 0):
+                t_begin = pm.Data("t_begin", spec.t_begin, dims="report")
+                n_end = n_end - _truth_at(cum, rate, t_begin, kd, spec.n_knots)
+            horizon = float((spec.as_of - spec.start).days) if spec.as_of and spec.start else 0.0
+            n_now = _truth_at(cum, rate, pt.as_tensor([horizon]), kd, spec.n_knots)[0]
+            pm.Deterministic("N", n_now, dims="quantity")
+            member = pm.Data("membership", spec.membership, dims=("report", "quantity"))
+            n_report = (member * n_end).sum(axis=1)
+        else:
+            log_n_free = pm.Normal("log_N_free", mu0, LOG_TRUTH_SD, dims="free_quantity")
+            log_n = _expand(log_n_free, spec, free_pos, linked, log_ratio, axis_extra=False)
+            n_leaf = pm.Deterministic("N", pt.exp(log_n), dims="quantity")
+            member = pm.Data("membership", spec.membership, dims=("report", "quantity"))
+            n_report = (member * n_leaf[None, :]).sum(axis=1)
+        log_n_report = pt.log(n_report)
+
+        # --- sources ------------------------------------------------------------------------
+        sp = spec.stance_prior
+        mu_g = []
+        for g in STANCES:
+            if sp[g]["mu_sd"] > 0 and g in {s for _, s in spec.bias_rows}:
+                z = pm.Normal(f"z_mu_{g}", 0.0, 1.0)
+                mu_g.append(pm.Deterministic(f"mu_{g}", sp[g]["mu"] + sp[g]["mu_sd"] * z))
+            else:
+                mu_g.append(pt.as_tensor(sp[g]["mu"]))
+        mu_stance = pt.stack(mu_g)
+        spread = pt.as_tensor(np.array([sp[g]["spread"] for g in STANCES]))
+        if spec.bias_rows:
+            z_b = pm.Normal("z_bias", 0.0, 1.0, dims="bias_row")
+            st = spec.bias_stance
+            pooled = mu_stance[st] + spread[st] * z_b
+            own = spec.bias_mu + spec.bias_sd * z_b
+            b = pt.switch(pt.eq(spec.bias_mode, 0), pooled, pt.switch(pt.eq(spec.bias_mode, 1), own, 0.0))
+            bias = pm.Deterministic("bias", b, dims="bias_row")
+        else:
+            bias = pt.zeros(1)
+        z_noise = pm.Normal("z_noise", 0.0, 1.0, dims="source")
+        noise = pm.Deterministic("noise", spec.noise_median * pt.exp(NOISE_SD * z_noise), dims="source")
+        if spec.cover_rows:
+            coverage = pm.Beta("coverage", *COVERAGE_PRIOR, dims="cover_row")
+            log_cover = pt.log(coverage)
+        else:
+            log_cover = pt.zeros(1)
+
+        # --- one likelihood term per kind -----------------------------------------------------
+        is_doc = pm.Data("is_documented", (spec.kind == "documented").astype("int8"), dims="report")
+        cover_idx = pm.Data("cover_index", np.maximum(spec.cover_index, 0), dims="report")
+        bias_idx = pm.Data("bias_index", np.maximum(spec.bias_index, 0), dims="report")
+        noise_idx = pm.Data("noise_index", spec.noise_index, dims="report")
+        extra_sd = pm.Data("extra_sd", spec.extra_sd, dims="report")
+        offset = pt.switch(is_doc, log_cover[cover_idx], bias[bias_idx])
+        eta = log_n_report + offset
+        sd_src = noise[noise_idx]
+        sd = pt.switch(is_doc, DOCUMENTED_SD, pt.sqrt(sd_src**2 + extra_sd**2 + NOISE_FLOOR**2))
+        y_all = pm.Data("y", spec.y, dims="report")
+        width_all = pm.Data("width", spec.width, dims="report")
+        loglik: dict[str, tuple[np.ndarray, pt.TensorVariable]] = {}
+        for name, rows_np in _groups(spec).items():
+            rows = pm.Data(f"rows_{name}", rows_np)
+            e, s, y = eta[rows], sd[rows], y_all[rows]
+            if name in ("exact", "approx", "documented"):
+                term = lik.point(y, e, s)
+            elif name == "nearly":
+                term = lik.interval(y + np.log1p(-NEARLY_GAP), y, e, s)
+            elif name == "over":
+                term = lik.interval(y, y + np.log1p(NEARLY_GAP), e, s)
+            elif name == "range":
+                term = lik.range_(y, width_all[rows], e, s)
+            elif name == "at_least":
+                term = lik.at_least(y, e, s)
+            elif name == "at_most":
+                term = lik.at_most(y, e, s)
+            elif name == "upper_estimate":
+                term = lik.upper_estimate(y, e, s)
+            else:  # count
+                term = lik.count(y, e, s)
+            pm.Potential(f"loglik_{name}", term.sum())
+            loglik[name] = (rows_np, term)
+    truth = ["level", "tau", "steps"] if spec.temporal else ["log_N_free"]
+    return BuiltModel(model=model, eta=eta, sd=sd, loglik=loglik, truth_names=truth)
+
+
+def _link_priors(spec: ModelSpec, linked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from ..stats import lognormal_from_range
+
+    pairs = [lognormal_from_range(*spec.links[spec.link_index[i]].ratio) for i in linked]
+    return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+
+
+def _expand(free_values, spec: ModelSpec, free_pos, linked, log_ratio, *, axis_extra: bool):
+    """Values of every leaf from the free leaves, adding log ratios for linked ones."""
+    base = free_values[free_pos[spec.free]]
+    if linked.size == 0:
+        return base
+    shift = pt.zeros(spec.n_leaves)
+    shift = pt.set_subtensor(shift[linked], log_ratio)
+    return base + (shift[:, None] if axis_extra else shift)
+
+
+def _truth_at(cum, rate, t, kd: float, n_knots: int):
+    """Cumulative truth of every leaf at days ``t``: shape (len(t), n_leaves)."""
+    k = pt.clip(pt.floor(t / kd).astype("int64"), 0, n_knots - 1)
+    frac = t - k * kd
+    return cum[:, k].T + rate[:, k].T * frac[:, None]

@@ -1,0 +1,340 @@
+"""The result of a fit: tables of the truth, the sources and the reports, and diagnostics."""
+
+from __future__ import annotations
+
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pytensor
+
+from .constants import INTERVAL_PROB, MAX_RHAT, MIN_ESS, RANGE_PROB, STANCES, UPPER_WIDTH
+from .errors import FitWarning, ModelError
+from .model.build import BuiltModel
+from .model.spec import ModelSpec
+from .reports import Report, Source
+from .stats import z_of
+
+#: Posterior draws used for per-report and per-day tables (thinned evenly from all draws).
+MAX_POST_DRAWS = 1000
+
+
+@dataclass
+class Quantity:
+    """A row of the summary: a leaf or an aggregate of one party."""
+
+    party: str
+    category: str
+    leaves: tuple[int, ...]  # indices into spec.leaves
+
+
+@dataclass
+class Result:
+    """What :func:`estimate` returns. Tables are pandas DataFrames; ``idata`` is ArviZ's."""
+
+    spec: ModelSpec
+    built: BuiltModel
+    idata: az.InferenceData
+    sources_given: list[Source] = field(default_factory=list)
+    reports_given: list[Report] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def __init__(
+        self,
+        *,
+        spec: ModelSpec,
+        built: BuiltModel,
+        idata: az.InferenceData,
+        sources: Sequence[Source],
+        reports: Sequence[Report],
+        settings: dict[str, Any],
+        notes: list[str],
+    ) -> None:
+        self.spec, self.built, self.idata = spec, built, idata
+        self.sources_given, self.reports_given = list(sources), list(reports)
+        self.settings, self.notes, self.problems = settings, list(notes), []
+
+    # --- quantities -------------------------------------------------------------------------
+    @cached_property
+    def quantities(self) -> list[Quantity]:
+        """Every leaf, then every aggregate some report used, party by party."""
+        pos = {q: i for i, q in enumerate(self.spec.leaves)}
+        out = [Quantity(p, c, (i,)) for i, (p, c) in enumerate(self.spec.leaves)]
+        seen = set()
+        for c in self.spec.clean:
+            if len(c.leaves) > 1:
+                key = (c.report.party, c.report.category.strip())
+                if key not in seen:
+                    seen.add(key)
+                    out.append(Quantity(key[0], key[1], tuple(pos[(key[0], leaf)] for leaf in c.leaves)))
+        return sorted(out, key=lambda q: (q.party, len(q.leaves), q.category))
+
+    def _leaf_draws(self) -> np.ndarray:
+        """Posterior of every leaf at ``as_of``: (chain, draw, leaf)."""
+        return np.asarray(self.idata.posterior["N"].transpose("chain", "draw", "quantity").values)
+
+    def draws(self, party: str, category: str) -> np.ndarray:
+        """Posterior draws (chain, draw) of one quantity at ``as_of``."""
+        for q in self.quantities:
+            if q.party == party and q.category == category:
+                return self._leaf_draws()[:, :, list(q.leaves)].sum(axis=2)
+        known = ", ".join(f"{q.party}/{q.category}" for q in self.quantities)
+        raise ModelError(f"no quantity {party}/{category}; the fit has {known}.")
+
+    # --- tables -------------------------------------------------------------------------------
+    def summary(self, *, prob: float | None = None) -> pd.DataFrame:
+        """One row per quantity (party, category) at ``as_of``: the posterior of the true count.
+
+        Columns: party, category, mean, median, sd, lower, upper (central ``prob`` interval),
+        r_hat, ess_bulk, ess_tail.
+
+        Examples
+        --------
+        >>> result.summary(prob=0.5)  # doctest: +SKIP
+        """
+        prob = self._prob(prob)
+        leaf = self._leaf_draws()
+        rows = []
+        for q in self.quantities:
+            d = leaf[:, :, list(q.leaves)].sum(axis=2)
+            rows.append({"party": q.party, "category": q.category, **_describe(d, prob)})
+        return pd.DataFrame(rows)
+
+    def sources(self, *, prob: float | None = None) -> pd.DataFrame:
+        """Per source and party: stance, bias factor reported/true (posterior and prior), noise."""
+        prob = self._prob(prob)
+        spec, post = self.spec, self.idata.posterior
+        bias = np.exp(post["bias"].values) if "bias" in post else None
+        noise = post["noise"].values
+        cover = post["coverage"].values if "coverage" in post else None
+        declared = {s.name for s in self.sources_given}
+        z = z_of(prob)
+        rows = []
+        pairs = sorted({(c.report.source, c.report.party) for c in spec.clean})
+        for s, p in pairs:
+            idx = [r for r, c in enumerate(spec.clean) if c.report.source == s and c.report.party == p]
+            stance = spec.report_stance[idx[0]]
+            row: dict[str, Any] = {"source": s, "party": p, "stance": stance, "n_reports": len(idx), "declared": s in declared}
+            j = spec.bias_rows.index((s, stance)) if (s, stance) in spec.bias_rows else None
+            if j is not None and bias is not None:
+                d = bias[:, :, j]
+                row.update({"bias_median": float(np.median(d)), "bias_lower": _q(d, (1 - prob) / 2), "bias_upper": _q(d, (1 + prob) / 2)})
+                m, sd = self._bias_prior(j)
+                row.update({"prior_lower": float(np.exp(m - z * sd)), "prior_upper": float(np.exp(m + z * sd))})
+            else:
+                row.update({k: np.nan for k in ("bias_median", "bias_lower", "bias_upper", "prior_lower", "prior_upper")})
+            k = spec.source_names.index(s)
+            row["noise_median"] = float(np.median(noise[:, :, k]))
+            if cover is not None and s in spec.cover_rows:
+                row["coverage_median"] = float(np.median(cover[:, :, spec.cover_rows.index(s)]))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def _bias_prior(self, j: int) -> tuple[float, float]:
+        """Prior (mean, sd) of log bias of bias row j."""
+        spec = self.spec
+        if spec.bias_mode[j] == 2:
+            return 0.0, 0.0
+        if spec.bias_mode[j] == 1:
+            return float(spec.bias_mu[j]), float(spec.bias_sd[j])
+        g = spec.stance_prior[STANCES[spec.bias_stance[j]]]
+        return g["mu"], float(np.hypot(g["mu_sd"], g["spread"]))
+
+    def reports(self, *, prob: float | None = None) -> pd.DataFrame:
+        """Every report with its figure and what the model predicts the source would say.
+
+        ``pred_median`` / ``pred_lower`` / ``pred_upper`` are the posterior predictive of the
+        figure (for a range: its geometric middle; for a bound: the source's own value);
+        ``pit`` is the predictive probability of a figure at or below the one reported;
+        ``outlier`` is True when the report is outside the 99% predictive interval (for a
+        bound: when the bound is violated with 99% predictive probability).
+        """
+        prob = self._prob(prob)
+        pred = self._predictive()
+        spec = self.spec
+        rows = []
+        for r, c in enumerate(spec.clean):
+            rep = c.report
+            d = pred[:, r]
+            x = c.value
+            pit = float(np.mean(d <= x))
+            if c.kind == "at_least":
+                outlier = pit > 0.99
+            elif c.kind == "at_most":
+                outlier = pit < 0.01
+            else:
+                outlier = pit < 0.005 or pit > 0.995
+            rows.append({
+                "report": c.index, "source": rep.source, "party": rep.party, "category": rep.category,
+                "date": c.date, "kind": c.kind, "value": None if c.kind == "range" else c.value,
+                "low": c.low if c.kind == "range" else None, "high": c.high if c.kind == "range" else None,
+                "stance": spec.report_stance[r],
+                "pred_median": float(np.median(d)), "pred_lower": _q(d, (1 - prob) / 2), "pred_upper": _q(d, (1 + prob) / 2),
+                "pit": pit, "outlier": bool(outlier),
+                "quote": rep.quote, "url": rep.url, "published": rep.published,
+            })
+        return pd.DataFrame(rows)
+
+    def trajectory(self, *, prob: float | None = None, freq: str = "D") -> pd.DataFrame:
+        """Median and interval of every quantity per day (temporal mode).
+
+        ``freq`` is a pandas frequency for the dates returned (``"D"``, ``"W"``, ``"MS"``...).
+        """
+        if not self.spec.temporal:
+            raise ModelError("trajectory() needs a temporal fit: give the reports dates.")
+        prob = self._prob(prob)
+        spec = self.spec
+        assert spec.start is not None and spec.as_of is not None
+        dates = pd.date_range(spec.start, spec.as_of, freq=freq)
+        if len(dates) == 0 or dates[-1].date() != spec.as_of:
+            dates = dates.append(pd.DatetimeIndex([pd.Timestamp(spec.as_of)]))
+        t = np.array([(d.date() - spec.start).days for d in dates], dtype=float)
+        rate = self._thin(np.exp(self.idata.posterior["log_rate"].values))  # (draw, leaf, knot)
+        kd = spec.knot_days
+        cum = np.concatenate([np.zeros(rate.shape[:2] + (1,)), np.cumsum(rate * kd, axis=2)], axis=2)
+        k = np.clip((t // kd).astype(int), 0, spec.n_knots - 1)
+        n = cum[:, :, k] + rate[:, :, k] * (t - k * kd)  # (draw, leaf, day)
+        lo, hi = (1 - prob) / 2, (1 + prob) / 2
+        frames = []
+        for q in self.quantities:
+            d = n[:, list(q.leaves), :].sum(axis=1)
+            frames.append(pd.DataFrame({
+                "party": q.party, "category": q.category, "date": dates,
+                "median": np.median(d, axis=0), "lower": np.quantile(d, lo, axis=0), "upper": np.quantile(d, hi, axis=0),
+            }))
+        return pd.concat(frames, ignore_index=True)
+
+    # --- diagnostics ----------------------------------------------------------------------------
+    @cached_property
+    def diagnostics(self) -> dict[str, Any]:
+        """Divergences, max R-hat, min bulk and tail ESS (over every parameter), min BFMI."""
+        post = self.idata.posterior
+        names = [v for v in post.data_vars if v not in ("log_rate",)]
+        rhat = az.rhat(post[names])
+        ess_b = az.ess(post[names], method="bulk")
+        ess_t = az.ess(post[names], method="tail")
+        def _extreme(ds, fn):
+            vals = {k: float(fn(ds[k].values)) for k in ds.data_vars if np.isfinite(ds[k].values).any()}
+            worst = (max if fn is np.nanmax else min)(vals, key=vals.get) if vals else None
+            return (vals[worst] if worst else float("nan")), worst
+        max_rhat, rhat_var = _extreme(rhat, np.nanmax)
+        min_bulk, bulk_var = _extreme(ess_b, np.nanmin)
+        min_tail, tail_var = _extreme(ess_t, np.nanmin)
+        stats = self.idata.sample_stats
+        div = int(stats["diverging"].sum()) if "diverging" in stats else 0
+        try:
+            bfmi = float(np.min(az.bfmi(self.idata)))
+        except (KeyError, ValueError, AttributeError):
+            bfmi = float("nan")
+        return {
+            "divergences": div, "max_r_hat": max_rhat, "max_r_hat_of": rhat_var,
+            "min_ess_bulk": min_bulk, "min_ess_bulk_of": bulk_var,
+            "min_ess_tail": min_tail, "min_ess_tail_of": tail_var, "min_bfmi": bfmi,
+            "chains": int(post.sizes["chain"]), "draws": int(post.sizes["draw"]),
+        }
+
+    def check(self, *, warn: bool = True) -> list[str]:
+        """Problems with the fit in words (empty when it is fine); warns with them."""
+        d = self.diagnostics
+        problems = []
+        if d["divergences"]:
+            problems.append(f"{d['divergences']} divergent transitions: the posterior has regions the sampler cannot explore; try target_accept=0.99, or check the reports the model finds surprising (result.reports()).")
+        if d["max_r_hat"] > MAX_RHAT:
+            problems.append(f"R-hat {d['max_r_hat']:.3f} > {MAX_RHAT} for {d['max_r_hat_of']}: the chains disagree; run more tune/draws, or look for reports that contradict each other.")
+        if d["min_ess_bulk"] < MIN_ESS:
+            problems.append(f"bulk ESS {d['min_ess_bulk']:.0f} < {MIN_ESS} for {d['min_ess_bulk_of']}: too few effective draws for stable intervals; raise draws=.")
+        if d["min_ess_tail"] < MIN_ESS:
+            problems.append(f"tail ESS {d['min_ess_tail']:.0f} < {MIN_ESS} for {d['min_ess_tail_of']}: the interval ends are unstable; raise draws=.")
+        if np.isfinite(d["min_bfmi"]) and d["min_bfmi"] < 0.3:
+            problems.append(f"BFMI {d['min_bfmi']:.2f} < 0.3: the sampler explores the energy poorly; the priors may be too wide for the data.")
+        self.problems = problems
+        if problems and warn:
+            warnings.warn("The fit is poor:\n  - " + "\n  - ".join(problems), FitWarning, stacklevel=3)
+        return problems
+
+    def __repr__(self) -> str:
+        s = self.settings
+        head = f"<estimator.Result: {len(self.spec.clean)} reports, {len(self.quantities)} quantities, {s.get('mode')} mode"
+        if s.get("mode") == "temporal":
+            head += f", as of {s.get('as_of')}"
+        return head + (", fit OK>" if not self.problems else f", {len(self.problems)} fit problems>")
+
+    # --- internals -------------------------------------------------------------------------------
+    def _prob(self, prob: float | None) -> float:
+        prob = self.settings.get("prob", INTERVAL_PROB) if prob is None else prob
+        if not 0 < prob < 1:
+            raise ModelError(f"prob={prob!r} must be between 0 and 1.")
+        return float(prob)
+
+    def _thin(self, values: np.ndarray) -> np.ndarray:
+        """(chain, draw, ...) -> (at most MAX_POST_DRAWS, ...), evenly thinned."""
+        flat = values.reshape((-1,) + values.shape[2:])
+        step = max(1, int(np.ceil(flat.shape[0] / MAX_POST_DRAWS)))
+        return flat[::step]
+
+    @cached_property
+    def _eta_fn(self):
+        free = self.built.model.free_RVs
+        return free, pytensor.function(free, [self.built.eta, self.built.sd], on_unused_input="ignore")
+
+    def _eta_draws(self) -> tuple[np.ndarray, np.ndarray]:
+        """(draws, reports) arrays of eta and the noise sd, from thinned posterior draws."""
+        free, fn = self._eta_fn
+        post = self.idata.posterior
+        vals = [self._thin(post[v.name].values) for v in free]
+        etas, sds = [], []
+        for i in range(vals[0].shape[0]):
+            e, s = fn(*[v[i] for v in vals])
+            etas.append(e)
+            sds.append(s)
+        return np.array(etas), np.array(sds)
+
+    @cached_property
+    def _pred_cache(self) -> np.ndarray:
+        spec = self.spec
+        eta, sd = self._eta_draws()
+        rng = np.random.default_rng(self.settings.get("random_seed"))
+        eps = rng.standard_normal(eta.shape)
+        kind = spec.kind
+        z = z_of(RANGE_PROB)
+        w = spec.width / (2 * z)
+        shift = np.where(kind == "upper_estimate", z * UPPER_WIDTH, 0.0)
+        extra = np.where(kind == "upper_estimate", UPPER_WIDTH, w)
+        total = np.sqrt(sd**2 + extra**2)
+        pred = np.exp(eta + shift + total * eps)
+        if spec.small.any():
+            cols = np.flatnonzero(spec.small)
+            mu = np.exp(eta[:, cols])
+            alpha = 1.0 / sd[:, cols] ** 2
+            p = alpha / (alpha + mu)
+            pred[:, cols] = rng.negative_binomial(alpha, p)
+        return pred
+
+    def _predictive(self) -> np.ndarray:
+        return self._pred_cache
+
+
+def _q(d: np.ndarray, p: float) -> float:
+    return float(np.quantile(np.asarray(d).ravel(), p))
+
+
+def _describe(d: np.ndarray, prob: float) -> dict[str, float]:
+    """Posterior summary of (chain, draw) draws."""
+    flat = d.ravel()
+    return {
+        "mean": float(flat.mean()), "median": float(np.median(flat)), "sd": float(flat.std(ddof=1)),
+        "lower": _q(flat, (1 - prob) / 2), "upper": _q(flat, (1 + prob) / 2),
+        "r_hat": float(az.rhat(d)), "ess_bulk": float(az.ess(d, method="bulk")),
+        "ess_tail": float(az.ess(d, method="tail")),
+    }
+
+
+

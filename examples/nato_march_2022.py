@@ -1,0 +1,108 @@
+"""Russian and Ukrainian losses in the first four weeks of the war, as reported on 23 March 2022.
+
+Every figure of a news article of that day (NATO's first public estimate of Russian losses,
+with the figures of both governments and a US defense official) becomes a report, with its
+quote. Run it with::
+
+    python examples/nato_march_2022.py
+"""
+
+from __future__ import annotations
+
+import estimator as est
+
+START = "2022-02-24"  # the invasion: day 0 of every cumulative count
+ARTICLE = "2022-03-23"  # the article's date; "Wednesday" and "Tuesday" are counted from it
+
+SOURCES = [
+    est.Source("Russian MoD", affiliation="Russia"),
+    est.Source("Ukrainian government", affiliation="Ukraine"),
+    est.Source("NATO"),
+    est.Source("US defense official"),
+]
+
+REPORTS = [
+    est.Report(
+        source="NATO", party="Russia", category="killed", date=ARTICLE,
+        kind="upper_estimate", value=15_000,
+        quote="NATO estimates that up to 15,000 Russian troops have been killed since the "
+        "Kremlin's attack on Ukraine began last month",
+    ),
+    est.Report(
+        source="NATO", party="Russia", category="casualties", date=ARTICLE,
+        kind="upper_estimate", value=40_000,
+        quote="with as many as 40,000 dead, wounded, taken prisoner or missing",
+    ),
+    est.Report(
+        source="NATO", party="Russia", category="killed", date=ARTICLE,
+        kind="range", low=7_000, high=15_000,
+        quote="NATO estimates that roughly 7,000 to 15,000 Russian soldiers have been killed "
+        "since the attack started on Feb. 24",
+    ),
+    est.Report(
+        source="Ukrainian government", party="Russia", category="generals_killed", date=ARTICLE,
+        kind="exact", value=6,
+        quote="Ukraine also claims to have killed six Russian generals",
+    ),
+    est.Report(
+        source="Russian MoD", party="Russia", category="generals_killed", date=ARTICLE,
+        kind="documented", value=1,
+        quote="while Moscow has only acknowledged one dead",
+    ),
+    est.Report(
+        source="Russian MoD", party="Russia", category="killed", date="2022-03-02",
+        kind="nearly", value=500,
+        quote="The last time it acknowledged such information was on March 2, when it said "
+        "almost 500 soldiers were killed",
+    ),
+    est.Report(
+        source="Russian MoD", party="Russia", category="wounded", date="2022-03-02",
+        kind="nearly", value=1_600,
+        quote="and nearly 1,600 wounded",
+    ),
+    est.Report(
+        source="Ukrainian government", party="Ukraine", category="civilians_killed", date=ARTICLE,
+        kind="range", low=2_000, high=9_999,  # "thousands": see docs/figures.md for the bounds
+        quote="President Volodymyr Zelensky said Wednesday that thousands of his people had "
+        "been killed",
+    ),
+    est.Report(
+        source="Ukrainian government", party="Ukraine", category="children_killed", date=ARTICLE,
+        kind="at_least", value=121,
+        quote="including at least 121 children",
+    ),
+    est.Report(
+        source="Ukrainian government", party="Ukraine", category="killed", date="2022-03-12",
+        kind="approx", value=1_300,
+        quote="Zelensky said on March 12 that about 1,300 Ukrainian troops had been killed in "
+        "action",
+    ),
+    # "just over 7,000 troops died" in the first 18 years of the Afghanistan war is context, a
+    # comparison with another war, not a report of this one: it is not a report here.
+    # "more than 150,000 troops" sent into Ukraine is not a loss either: it is the base of the
+    # share below.
+    est.Report(
+        source="US defense official", party="Russia", category="casualties", date="2022-03-22",
+        kind="at_least", value=0.10 * 150_000,
+        quote="Moscow has lost more than 10 percent of its combat force in Ukraine [...] a "
+        "senior U.S. defense official told reporters Tuesday",
+    ),
+]
+
+
+def main() -> est.Result:
+    result = est.estimate(
+        REPORTS, sources=SOURCES, links=est.CASUALTY_LINKS, start=START, random_seed=1
+    )
+    print(result)
+    print("\nEstimated true losses as of", result.settings["as_of"], "(90% intervals)")
+    print(result.summary().round(2).to_string(index=False))
+    print("\nSources: bias factor reported / true")
+    print(result.sources().round(2).to_string(index=False))
+    for note in result.notes:
+        print("note:", note)
+    return result
+
+
+if __name__ == "__main__":
+    main()
