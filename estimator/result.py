@@ -260,6 +260,43 @@ class Result:
             warnings.warn("The fit is poor:\n  - " + "\n  - ".join(problems), FitWarning, stacklevel=3)
         return problems
 
+    # --- outputs (drawn and written by estimator.plots, estimator.report, estimator.persist) ---
+    def plot(
+        self,
+        kind: str = "posterior",
+        *,
+        party: str | None = None,
+        prob: float | None = None,
+        ax: Any = None,
+        figsize: tuple[float, float] | None = None,
+    ) -> Any:
+        """Draw one of the plots of :mod:`estimator.plots` and return the matplotlib Figure.
+
+        ``kind`` is one of ``posterior``, ``forest``, ``sources``, ``trajectory``,
+        ``diagnostics``.
+        """
+        from .plots import plot_result
+
+        return plot_result(self, kind=kind, party=party, prob=prob, ax=ax, figsize=figsize)
+
+    def to_html(self, path: str | Any) -> Any:
+        """Write one self-contained HTML report (figures embedded) to ``path``; returns the path."""
+        from .report.html import write_html
+
+        return write_html(self, path)
+
+    def to_markdown(self, directory: str | Any) -> Any:
+        """Write the report as Markdown plus PNG files into ``directory``; returns the .md path."""
+        from .report.markdown import write_markdown
+
+        return write_markdown(self, directory)
+
+    def save(self, path: str | Any) -> Any:
+        """Save the result (posterior, reports, sources, settings) so :func:`estimator.load` restores it."""
+        from .persist import save
+
+        return save(self, path)
+
     def __repr__(self) -> str:
         s = self.settings
         head = f"<estimator.Result: {len(self.spec.clean)} reports, {len(self.quantities)} quantities, {s.get('mode')} mode"

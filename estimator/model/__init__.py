@@ -1,0 +1,1 @@
+"""Building the PyMC graph: the spec (index arrays), the likelihoods per kind, the model."""
