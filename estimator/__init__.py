@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from .constants import KINDS
 from .errors import FigureError, FitWarning, ModelError, ReportError
+from .figures import Figure, parse_figure
 from .fit import DEFAULT_AGGREGATES, estimate
+from .io import read_reports
 from .model.spec import Link
 from .presets import CASUALTY_LINKS
 from .reports import Report, Source
 from .result import Result
+from .simulate import Simulation, simulate
 
 __version__ = "0.1.0"
 
@@ -16,6 +19,7 @@ __all__ = [
     "CASUALTY_LINKS",
     "DEFAULT_AGGREGATES",
     "KINDS",
+    "Figure",
     "FigureError",
     "FitWarning",
     "Link",
@@ -24,5 +28,9 @@ __all__ = [
     "ReportError",
     "Result",
     "Source",
+    "Simulation",
     "estimate",
+    "parse_figure",
+    "read_reports",
+    "simulate",
 ]

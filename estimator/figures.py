@@ -48,7 +48,12 @@ Choices for ambiguous phrases
 - ``1.300`` is refused: it could be 1.3 or 1,300.
 - A hedge inside a range other than an approximate one ("up to 7,000-15,000", "at least 7,000
   to 15,000") is refused.
-- A base both written in the text and given as ``base=`` must agree.
+- A base both written in the text and given as ``base=`` must agree; ``base=`` with a figure
+  that is not a share is refused.
+- ``no`` followed by any noun ("no losses", "no tanks lost") is 0: the category is named
+  elsewhere.
+- A hedge word after the figure ("1,300 killed over the weekend") is refused rather than
+  dropped: put the hedge before the number and leave the rest out.
 
 Examples
 --------
@@ -264,8 +269,7 @@ _SMALL = {
     )
 }
 _TENS = {
-    w: 20 + 10 * i
-    for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())
+    w: 20 + 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())
 }
 _UNITS = {**_SMALL, **_TENS}
 _BIG = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
@@ -287,8 +291,7 @@ _ZERO = ("zero", "none", "nil", "no")
 _PERCENT = (("%",), ("percent",), ("per", "cent"), ("pct",))
 _FILLERS = (("a", "total", "of"), ("only",), ("just",), ("officially",))
 _BASE_DETERMINERS = frozenset(
-    "its the their his her our an estimated total all some about around roughly "
-    "approximately".split()
+    "its the their his her our an estimated total all some about around roughly approximately".split()
 )
 #: Words that count as a number when they stand after the figure (a second, unrelated number).
 _NUMBER_WORDS = frozenset(
@@ -384,6 +387,10 @@ def _match(
         if tuple(t.text for t in toks[i : i + len(seq)]) == seq:
             return phrase, kind, len(seq)
     return None
+
+
+def _fmt(x: Fraction) -> str:
+    return f"{int(x):,}" if x.denominator == 1 else f"{float(x):,g}"
 
 
 def _is_number(tok: _Tok) -> bool:
@@ -512,12 +519,7 @@ class _Parser:
                 tail_mult = 12
                 j += 1
                 continue
-            if (
-                w == "and"
-                and not between
-                and tail_mult is not None
-                and self.word(j + 1) in _UNITS
-            ):
+            if w == "and" and not between and tail_mult is not None and self.word(j + 1) in _UNITS:
                 j += 1  # "two hundred and fifty"
                 continue
             if total == 0 and 0 < current < 10 and tail_mult is None:
@@ -568,6 +570,18 @@ class _Parser:
                     return (q.low, q.end) if q.plain else (None, j)
             k += 1
         return None, j
+
+    def given_base(self) -> Fraction | None:
+        """``base=`` as an exact fraction; refused unless a positive finite number."""
+        if self.base is None:
+            return None
+        try:
+            base = Fraction(self.base)
+        except (TypeError, ValueError, OverflowError):
+            self.fail(f"base={self.base!r} is not a number", "Give base= as a number")
+        if base <= 0:
+            self.fail(f"base={self.base!r} is not positive", "Give a base above 0")
+        return base
 
     # -- the phrase ----------------------------------------------------------------------------
     def parse(self) -> Figure:
@@ -648,25 +662,20 @@ class _Parser:
         is_share = share1 is not None
         base: Fraction | None = None
         if is_share:
+            given = self.given_base()
             base, j = self.written_base(j)
-            if base is not None and self.base is not None and base != Fraction(self.base):
+            if base is not None and given is not None and base != given:
                 self.fail(
-                    f"the base written in it ({float(base):g}) differs from base={self.base!r}",
+                    f"the base written in it ({_fmt(base)}) differs from base={self.base!r}",
                     "Give one base: drop base= or the base in the text",
                 )
-            if base is None:
-                if self.base is None:
-                    self.fail(
-                        f"{self.quote(i, j)} is a share and needs a base",
-                        "Give base= (the number the share is of, e.g. base=150000), or write it "
-                        "in the text ('10 percent of 150,000 troops')",
-                    )
-                try:
-                    base = Fraction(self.base)
-                except (TypeError, ValueError):
-                    self.fail(f"base={self.base!r} is not a number", "Give base= as a number")
-            if base <= 0:
-                self.fail(f"the base {float(base):g} is not positive", "Give a base above 0")
+            if base is None and given is None:
+                self.fail(
+                    f"{self.quote(i, j)} is a share and needs a base",
+                    "Give base= (the number the share is of, e.g. base=150000), or write it "
+                    "in the text ('10 percent of 150,000 troops')",
+                )
+            base = base if base is not None else given
         elif self.base is not None:
             self.fail(
                 f"base={self.base!r} is given but the figure is not a share",
@@ -718,14 +727,13 @@ class _Parser:
         if q2.mult is not None:
             if q1.low * q2.mult < q2.low:
                 return q1.low * q2.mult
-            bare = q1.low
+            mult = q2.mult
         elif q2.low >= 1000 and q1.low * 1000 <= q2.low:
-            bare = q1.low
+            mult = 1000
         else:
             return q1.low
         self.fail(
-            f"in {self.quote(i, j)} the first number could be {float(bare):g} or share the "
-            "second's magnitude",
+            f"in {self.quote(i, j)} the first number could be {_fmt(q1.low)} or {_fmt(q1.low * mult)}",
             "Write both ends in full ('7,000 to 15,000')",
         )
 

@@ -102,7 +102,9 @@ def estimate(
     if mode not in MODES:
         raise ModelError(f"mode={mode!r}: use one of {', '.join(MODES)}{_did_you_mean(mode, MODES)}.")
     if sampler not in SAMPLERS:
-        raise ModelError(f"sampler={sampler!r}: use one of {', '.join(SAMPLERS)}{_did_you_mean(sampler, SAMPLERS)}.")
+        raise ModelError(
+            f"sampler={sampler!r}: use one of {', '.join(SAMPLERS)}{_did_you_mean(sampler, SAMPLERS)}."
+        )
     if not 0 < prob < 1:
         raise ModelError(f"prob={prob!r} must be between 0 and 1, e.g. 0.9.")
     if knot_days < 1:
@@ -134,7 +136,12 @@ def estimate(
         else:
             raise ReportError(
                 [
-                    Problem(c.index, c.report.source, "has no date while other reports do", "Give it a date, or use mode='static' to ignore dates.")
+                    Problem(
+                        c.index,
+                        c.report.source,
+                        "has no date while other reports do",
+                        "Give it a date, or use mode='static' to ignore dates.",
+                    )
                     for c in clean
                     if c.date is None
                 ]
@@ -143,7 +150,16 @@ def estimate(
         temporal = mode == "temporal"
         if temporal and not all(dated):
             raise ReportError(
-                [Problem(c.index, c.report.source, "has no date (temporal mode)", "Give it a date, or use mode='static'.") for c in clean if c.date is None]
+                [
+                    Problem(
+                        c.index,
+                        c.report.source,
+                        "has no date (temporal mode)",
+                        "Give it a date, or use mode='static'.",
+                    )
+                    for c in clean
+                    if c.date is None
+                ]
             )
     if temporal:
         dates = [c.date for c in clean if c.date is not None]
@@ -155,23 +171,52 @@ def estimate(
         elif as_of_d < start_d:
             raise ModelError(f"as_of {as_of_d} is before start {start_d}.")
     spec = build_spec(
-        clean, sources, links=links, temporal=temporal, start=start_d, as_of=as_of_d,
-        knot_days=knot_days, stance_bias=stance_bias,
+        clean,
+        sources,
+        links=links,
+        temporal=temporal,
+        start=start_d,
+        as_of=as_of_d,
+        knot_days=knot_days,
+        stance_bias=stance_bias,
     )
     for s in spec.undeclared:
         notes.append(f"Source {s!r} is not in sources: treated as neutral (no affiliation).")
     built = build_model(spec)
     idata = sample(
-        built.model, draws=draws, tune=tune, chains=chains, cores=cores, sampler=sampler,
-        target_accept=target_accept, random_seed=random_seed, progressbar=progressbar,
+        built.model,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=cores,
+        sampler=sampler,
+        target_accept=target_accept,
+        random_seed=random_seed,
+        progressbar=progressbar,
     )
     settings = {
-        "mode": "temporal" if temporal else "static", "start": start_d, "as_of": as_of_d,
-        "knot_days": knot_days, "prob": prob, "draws": draws, "tune": tune, "chains": chains,
-        "sampler": sampler, "random_seed": random_seed, "target_accept": target_accept,
+        "mode": "temporal" if temporal else "static",
+        "start": start_d,
+        "as_of": as_of_d,
+        "knot_days": knot_days,
+        "prob": prob,
+        "draws": draws,
+        "tune": tune,
+        "chains": chains,
+        "sampler": sampler,
+        "random_seed": random_seed,
+        "target_accept": target_accept,
         "aggregates": aggs,
     }
-    result = Result(spec=spec, built=built, idata=idata, sources=list(sources), reports=reports, settings=settings, notes=notes)
+    result = Result(
+        spec=spec,
+        built=built,
+        idata=idata,
+        sources=list(sources),
+        reports=reports,
+        settings=settings,
+        notes=notes,
+    )
     result.check(warn=True)
     return result
 
@@ -197,8 +242,14 @@ def sample(
         # PyMC's own convergence messages are replaced by Result.check(), which names quantities.
         warnings.filterwarnings("ignore", message=".*[Tt]he number of samples is too small.*")
         return pm.sample(
-            draws=draws, tune=tune, chains=chains, cores=cores, random_seed=random_seed,
-            target_accept=target_accept, progressbar=progressbar, nuts_sampler=sampler,
-            compute_convergence_checks=False, return_inferencedata=True,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            random_seed=random_seed,
+            target_accept=target_accept,
+            progressbar=progressbar,
+            nuts_sampler=sampler,
+            compute_convergence_checks=False,
+            return_inferencedata=True,
         )
-

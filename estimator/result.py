@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -122,15 +121,34 @@ class Result:
         for s, p in pairs:
             idx = [r for r, c in enumerate(spec.clean) if c.report.source == s and c.report.party == p]
             stance = spec.report_stance[idx[0]]
-            row: dict[str, Any] = {"source": s, "party": p, "stance": stance, "n_reports": len(idx), "declared": s in declared}
+            row: dict[str, Any] = {
+                "source": s,
+                "party": p,
+                "stance": stance,
+                "n_reports": len(idx),
+                "declared": s in declared,
+            }
             j = spec.bias_rows.index((s, stance)) if (s, stance) in spec.bias_rows else None
             if j is not None and bias is not None:
                 d = bias[:, :, j]
-                row.update({"bias_median": float(np.median(d)), "bias_lower": _q(d, (1 - prob) / 2), "bias_upper": _q(d, (1 + prob) / 2)})
+                row.update(
+                    {
+                        "bias_median": float(np.median(d)),
+                        "bias_lower": _q(d, (1 - prob) / 2),
+                        "bias_upper": _q(d, (1 + prob) / 2),
+                    }
+                )
                 m, sd = self._bias_prior(j)
-                row.update({"prior_lower": float(np.exp(m - z * sd)), "prior_upper": float(np.exp(m + z * sd))})
+                row.update(
+                    {"prior_lower": float(np.exp(m - z * sd)), "prior_upper": float(np.exp(m + z * sd))}
+                )
             else:
-                row.update({k: np.nan for k in ("bias_median", "bias_lower", "bias_upper", "prior_lower", "prior_upper")})
+                row.update(
+                    {
+                        k: np.nan
+                        for k in ("bias_median", "bias_lower", "bias_upper", "prior_lower", "prior_upper")
+                    }
+                )
             k = spec.source_names.index(s)
             row["noise_median"] = float(np.median(noise[:, :, k]))
             if cover is not None and s in spec.cover_rows:
@@ -172,15 +190,28 @@ class Result:
                 outlier = pit < 0.01
             else:
                 outlier = pit < 0.005 or pit > 0.995
-            rows.append({
-                "report": c.index, "source": rep.source, "party": rep.party, "category": rep.category,
-                "date": c.date, "kind": c.kind, "value": None if c.kind == "range" else c.value,
-                "low": c.low if c.kind == "range" else None, "high": c.high if c.kind == "range" else None,
-                "stance": spec.report_stance[r],
-                "pred_median": float(np.median(d)), "pred_lower": _q(d, (1 - prob) / 2), "pred_upper": _q(d, (1 + prob) / 2),
-                "pit": pit, "outlier": bool(outlier),
-                "quote": rep.quote, "url": rep.url, "published": rep.published,
-            })
+            rows.append(
+                {
+                    "report": c.index,
+                    "source": rep.source,
+                    "party": rep.party,
+                    "category": rep.category,
+                    "date": c.date,
+                    "kind": c.kind,
+                    "value": None if c.kind == "range" else c.value,
+                    "low": c.low if c.kind == "range" else None,
+                    "high": c.high if c.kind == "range" else None,
+                    "stance": spec.report_stance[r],
+                    "pred_median": float(np.median(d)),
+                    "pred_lower": _q(d, (1 - prob) / 2),
+                    "pred_upper": _q(d, (1 + prob) / 2),
+                    "pit": pit,
+                    "outlier": bool(outlier),
+                    "quote": rep.quote,
+                    "url": rep.url,
+                    "published": rep.published,
+                }
+            )
         return pd.DataFrame(rows)
 
     def trajectory(self, *, prob: float | None = None, freq: str = "D") -> pd.DataFrame:
@@ -206,10 +237,18 @@ class Result:
         frames = []
         for q in self.quantities:
             d = n[:, list(q.leaves), :].sum(axis=1)
-            frames.append(pd.DataFrame({
-                "party": q.party, "category": q.category, "date": dates,
-                "median": np.median(d, axis=0), "lower": np.quantile(d, lo, axis=0), "upper": np.quantile(d, hi, axis=0),
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "party": q.party,
+                        "category": q.category,
+                        "date": dates,
+                        "median": np.median(d, axis=0),
+                        "lower": np.quantile(d, lo, axis=0),
+                        "upper": np.quantile(d, hi, axis=0),
+                    }
+                )
+            )
         return pd.concat(frames, ignore_index=True)
 
     # --- diagnostics ----------------------------------------------------------------------------
@@ -221,10 +260,12 @@ class Result:
         rhat = az.rhat(post[names])
         ess_b = az.ess(post[names], method="bulk")
         ess_t = az.ess(post[names], method="tail")
+
         def _extreme(ds, fn):
             vals = {k: float(fn(ds[k].values)) for k in ds.data_vars if np.isfinite(ds[k].values).any()}
             worst = (max if fn is np.nanmax else min)(vals, key=vals.get) if vals else None
             return (vals[worst] if worst else float("nan")), worst
+
         max_rhat, rhat_var = _extreme(rhat, np.nanmax)
         min_bulk, bulk_var = _extreme(ess_b, np.nanmin)
         min_tail, tail_var = _extreme(ess_t, np.nanmin)
@@ -235,10 +276,16 @@ class Result:
         except (KeyError, ValueError, AttributeError):
             bfmi = float("nan")
         return {
-            "divergences": div, "max_r_hat": max_rhat, "max_r_hat_of": rhat_var,
-            "min_ess_bulk": min_bulk, "min_ess_bulk_of": bulk_var,
-            "min_ess_tail": min_tail, "min_ess_tail_of": tail_var, "min_bfmi": bfmi,
-            "chains": int(post.sizes["chain"]), "draws": int(post.sizes["draw"]),
+            "divergences": div,
+            "max_r_hat": max_rhat,
+            "max_r_hat_of": rhat_var,
+            "min_ess_bulk": min_bulk,
+            "min_ess_bulk_of": bulk_var,
+            "min_ess_tail": min_tail,
+            "min_ess_tail_of": tail_var,
+            "min_bfmi": bfmi,
+            "chains": int(post.sizes["chain"]),
+            "draws": int(post.sizes["draw"]),
         }
 
     def check(self, *, warn: bool = True) -> list[str]:
@@ -246,15 +293,25 @@ class Result:
         d = self.diagnostics
         problems = []
         if d["divergences"]:
-            problems.append(f"{d['divergences']} divergent transitions: the posterior has regions the sampler cannot explore; try target_accept=0.99, or check the reports the model finds surprising (result.reports()).")
+            problems.append(
+                f"{d['divergences']} divergent transitions: the posterior has regions the sampler cannot explore; try target_accept=0.99, or check the reports the model finds surprising (result.reports())."
+            )
         if d["max_r_hat"] > MAX_RHAT:
-            problems.append(f"R-hat {d['max_r_hat']:.3f} > {MAX_RHAT} for {d['max_r_hat_of']}: the chains disagree; run more tune/draws, or look for reports that contradict each other.")
+            problems.append(
+                f"R-hat {d['max_r_hat']:.3f} > {MAX_RHAT} for {d['max_r_hat_of']}: the chains disagree; run more tune/draws, or look for reports that contradict each other."
+            )
         if d["min_ess_bulk"] < MIN_ESS:
-            problems.append(f"bulk ESS {d['min_ess_bulk']:.0f} < {MIN_ESS} for {d['min_ess_bulk_of']}: too few effective draws for stable intervals; raise draws=.")
+            problems.append(
+                f"bulk ESS {d['min_ess_bulk']:.0f} < {MIN_ESS} for {d['min_ess_bulk_of']}: too few effective draws for stable intervals; raise draws=."
+            )
         if d["min_ess_tail"] < MIN_ESS:
-            problems.append(f"tail ESS {d['min_ess_tail']:.0f} < {MIN_ESS} for {d['min_ess_tail_of']}: the interval ends are unstable; raise draws=.")
+            problems.append(
+                f"tail ESS {d['min_ess_tail']:.0f} < {MIN_ESS} for {d['min_ess_tail_of']}: the interval ends are unstable; raise draws=."
+            )
         if np.isfinite(d["min_bfmi"]) and d["min_bfmi"] < 0.3:
-            problems.append(f"BFMI {d['min_bfmi']:.2f} < 0.3: the sampler explores the energy poorly; the priors may be too wide for the data.")
+            problems.append(
+                f"BFMI {d['min_bfmi']:.2f} < 0.3: the sampler explores the energy poorly; the priors may be too wide for the data."
+            )
         self.problems = problems
         if problems and warn:
             warnings.warn("The fit is poor:\n  - " + "\n  - ".join(problems), FitWarning, stacklevel=3)
@@ -367,11 +424,12 @@ def _describe(d: np.ndarray, prob: float) -> dict[str, float]:
     """Posterior summary of (chain, draw) draws."""
     flat = d.ravel()
     return {
-        "mean": float(flat.mean()), "median": float(np.median(flat)), "sd": float(flat.std(ddof=1)),
-        "lower": _q(flat, (1 - prob) / 2), "upper": _q(flat, (1 + prob) / 2),
-        "r_hat": float(az.rhat(d)), "ess_bulk": float(az.ess(d, method="bulk")),
+        "mean": float(flat.mean()),
+        "median": float(np.median(flat)),
+        "sd": float(flat.std(ddof=1)),
+        "lower": _q(flat, (1 - prob) / 2),
+        "upper": _q(flat, (1 + prob) / 2),
+        "r_hat": float(az.rhat(d)),
+        "ess_bulk": float(az.ess(d, method="bulk")),
         "ess_tail": float(az.ess(d, method="tail")),
     }
-
-
-

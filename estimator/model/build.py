@@ -82,7 +82,9 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         free_pos[free] = np.arange(free.size)
         if spec.temporal:
             level = pm.Normal("level", mu0, LOG_TRUTH_SD, dims="free_quantity")
-            tau = pm.LogNormal("tau", np.log(TAU_MEDIAN * np.sqrt(spec.knot_days / 7)), TAU_SD, dims="free_quantity")
+            tau = pm.LogNormal(
+                "tau", np.log(TAU_MEDIAN * np.sqrt(spec.knot_days / 7)), TAU_SD, dims="free_quantity"
+            )
             if spec.n_knots > 1:
                 steps = pm.Normal("steps", 0.0, 1.0, dims=("free_quantity", "knot"))
                 walk = pt.cumsum(steps, axis=1)

@@ -57,7 +57,9 @@ class Link:
     def __post_init__(self) -> None:
         lo, hi = self.ratio
         if not 0 < lo < hi:
-            raise ModelError(f"Link {self.category}/{self.base}: ratio {self.ratio} must be (low, high) with 0 < low < high.")
+            raise ModelError(
+                f"Link {self.category}/{self.base}: ratio {self.ratio} must be (low, high) with 0 < low < high."
+            )
 
 
 @dataclass
@@ -123,23 +125,35 @@ def stance_priors(overrides: Mapping[str, object] | None) -> dict[str, dict[str,
     priors = {k: dict(v) for k, v in STANCE_BIAS.items()}
     for stance, value in (overrides or {}).items():
         if stance not in priors:
-            raise ModelError(f"stance_bias: unknown stance {stance!r}; use one of {', '.join(STANCES)}{_did_you_mean(stance, STANCES)}.")
+            raise ModelError(
+                f"stance_bias: unknown stance {stance!r}; use one of {', '.join(STANCES)}{_did_you_mean(stance, STANCES)}."
+            )
         if isinstance(value, tuple | list) and len(value) == 2:
             lo, hi = float(value[0]), float(value[1])
             if not 0 < lo < hi:
-                raise ModelError(f"stance_bias[{stance!r}] = {value!r}: give a 90% range (low, high) of the factor reported/true, 0 < low < high.")
+                raise ModelError(
+                    f"stance_bias[{stance!r}] = {value!r}: give a 90% range (low, high) of the factor reported/true, 0 < low < high."
+                )
             mu, sd = lognormal_from_range(lo, hi)
             # The range is what a typical source of the stance does; split its width between
             # the stance mean and the spread of sources around it, as the defaults do.
             fixed = stance == "neutral"
-            priors[stance] = {"mu": mu, "mu_sd": 0.0 if fixed else sd * 0.6, "spread": sd * (1.0 if fixed else 0.8)}
+            priors[stance] = {
+                "mu": mu,
+                "mu_sd": 0.0 if fixed else sd * 0.6,
+                "spread": sd * (1.0 if fixed else 0.8),
+            }
         elif isinstance(value, Mapping):
             for key in value:
                 if key not in ("mu", "mu_sd", "spread"):
-                    raise ModelError(f"stance_bias[{stance!r}]: unknown key {key!r}{_did_you_mean(str(key), ('mu', 'mu_sd', 'spread'))}; keys are mu, mu_sd, spread (log scale).")
+                    raise ModelError(
+                        f"stance_bias[{stance!r}]: unknown key {key!r}{_did_you_mean(str(key), ('mu', 'mu_sd', 'spread'))}; keys are mu, mu_sd, spread (log scale)."
+                    )
             priors[stance].update({k: float(v) for k, v in value.items()})
         else:
-            raise ModelError(f"stance_bias[{stance!r}] = {value!r}: give a (low, high) range of the factor reported/true.")
+            raise ModelError(
+                f"stance_bias[{stance!r}] = {value!r}: give a (low, high) range of the factor reported/true."
+            )
     return priors
 
 
@@ -181,7 +195,9 @@ def build_spec(
         used_links.append(link)
     for i in np.flatnonzero(link_index >= 0):
         if link_index[free[i]] >= 0:
-            raise ModelError(f"link base {leaves[free[i]]} is itself linked; link both to the same free category.")
+            raise ModelError(
+                f"link base {leaves[free[i]]} is itself linked; link both to the same free category."
+            )
 
     membership = np.zeros((n, nl))
     for r, c in enumerate(clean):
@@ -211,7 +227,9 @@ def build_spec(
     # Sources, stances, bias rows.
     source_names = sorted({c.report.source for c in clean})
     undeclared = [s for s in source_names if s not in by_name]
-    noise_median = np.array([by_name[s].noise if s in by_name and by_name[s].noise else NOISE_MEDIAN for s in source_names])
+    noise_median = np.array(
+        [by_name[s].noise if s in by_name and by_name[s].noise else NOISE_MEDIAN for s in source_names]
+    )
     src_pos = {s: i for i, s in enumerate(source_names)}
     stance = [stance_of(by_name.get(c.report.source), c.report.party) for c in clean]
     bias_rows: list[tuple[str, str]] = []
@@ -243,14 +261,41 @@ def build_spec(
 
     prior_mu = _prior_centres(clean, membership, t_end, temporal, link_index, free, used_links)
     return ModelSpec(
-        parties=parties, leaves=leaves, free=free, link_index=link_index, links=used_links,
-        prior_mu=prior_mu, temporal=temporal, start=start, as_of=as_of, n_knots=n_knots,
-        knot_days=knot_days, membership=membership, t_end=t_end, t_begin=t_begin, kind=kind,
-        y=y, x=x, width=width, extra_sd=extra_sd, small=small, bias_index=bias_index,
-        cover_index=cover_index, noise_index=np.array([src_pos[c.report.source] for c in clean]),
-        source_names=source_names, noise_median=noise_median, bias_rows=bias_rows,
-        bias_mode=mode, bias_stance=b_stance, bias_mu=b_mu, bias_sd=b_sd, stance_prior=priors,
-        cover_rows=cover_rows, report_stance=stance, undeclared=undeclared, clean=list(clean),
+        parties=parties,
+        leaves=leaves,
+        free=free,
+        link_index=link_index,
+        links=used_links,
+        prior_mu=prior_mu,
+        temporal=temporal,
+        start=start,
+        as_of=as_of,
+        n_knots=n_knots,
+        knot_days=knot_days,
+        membership=membership,
+        t_end=t_end,
+        t_begin=t_begin,
+        kind=kind,
+        y=y,
+        x=x,
+        width=width,
+        extra_sd=extra_sd,
+        small=small,
+        bias_index=bias_index,
+        cover_index=cover_index,
+        noise_index=np.array([src_pos[c.report.source] for c in clean]),
+        source_names=source_names,
+        noise_median=noise_median,
+        bias_rows=bias_rows,
+        bias_mode=mode,
+        bias_stance=b_stance,
+        bias_mu=b_mu,
+        bias_sd=b_sd,
+        stance_prior=priors,
+        cover_rows=cover_rows,
+        report_stance=stance,
+        undeclared=undeclared,
+        clean=list(clean),
     )
 
 
@@ -290,4 +335,3 @@ def _prior_centres(
     flat = [g for gs in guesses for g in gs]
     fallback = float(np.median(flat)) if flat else 0.0
     return np.array([float(np.median(g)) if g else fallback for g in guesses])
-
