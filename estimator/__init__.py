@@ -8,6 +8,7 @@ from .figures import Figure, parse_figure
 from .fit import DEFAULT_AGGREGATES, estimate
 from .io import read_reports
 from .model.spec import Link
+from .persist import load
 from .presets import CASUALTY_LINKS
 from .reports import Report, Source
 from .result import Result
@@ -30,6 +31,7 @@ __all__ = [
     "Source",
     "Simulation",
     "estimate",
+    "load",
     "parse_figure",
     "read_reports",
     "simulate",

@@ -58,9 +58,7 @@ class Source:
         if self.noise is not None and not self.noise > 0:
             problems.append(f"noise={self.noise!r} must be positive")
         if problems:
-            raise ReportError(
-                [Problem(None, self.name, "source " + "; ".join(problems), "Fix the Source.")]
-            )
+            raise ReportError([Problem(None, self.name, "source " + "; ".join(problems), "Fix the Source.")])
 
 
 @dataclass(frozen=True)
@@ -184,9 +182,7 @@ def _number(x: Any) -> float | None:
     return v
 
 
-def expand_category(
-    category: str, aggregates: Mapping[str, Sequence[str]]
-) -> tuple[str, ...]:
+def expand_category(category: str, aggregates: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
     """Leaves of a category: an aggregate name, ``a+b+c``, or a leaf."""
     cat = category.strip()
     if cat in aggregates:
@@ -211,6 +207,11 @@ def validate(
     labels = list(labels) if labels is not None else list(range(len(reports)))
     problems: list[Problem] = []
     clean: list[CleanReport] = []
+    # Leaves a sum such as "killed+wounded" may use: those of declared aggregates and every
+    # category some report uses on its own. Anything else in a sum is most likely a typo.
+    known = {leaf for leaves in aggregates.values() for leaf in leaves}
+    known |= {r.category.strip() for r in reports if isinstance(r, Report) and isinstance(r.category, str) and "+" not in r.category}
+    known -= set(aggregates)
     for i, (label, raw) in enumerate(zip(labels, reports, strict=True)):
         src = getattr(raw, "source", None)
         src = src if isinstance(src, str) else None
@@ -233,7 +234,9 @@ def validate(
         kind = r.kind
         value = low = high = None
         if kind is None:
-            errs.append(("has no kind and no figure", f"Give kind= (one of {', '.join(KINDS)}) or figure=\"...\"."))
+            errs.append(
+                ("has no kind and no figure", f'Give kind= (one of {", ".join(KINDS)}) or figure="...".')
+            )
         elif kind not in KINDS:
             hint = _did_you_mean(kind, KINDS)
             errs.append((f"unknown kind {kind!r}", f"Use one of {', '.join(KINDS)}{hint}."))
@@ -245,9 +248,16 @@ def validate(
                 kind = None
         if kind == "range":
             if low is None or high is None:
-                errs.append(("range needs both low and high", "Give low= and high=, or use at_least / upper_estimate for a one-sided figure."))
+                errs.append(
+                    (
+                        "range needs both low and high",
+                        "Give low= and high=, or use at_least / upper_estimate for a one-sided figure.",
+                    )
+                )
             elif low < 0 or high < 0:
-                errs.append((f"negative figure (low={low:g}, high={high:g})", "Losses are counts: give figures >= 0."))
+                errs.append(
+                    (f"negative figure (low={low:g}, high={high:g})", "Losses are counts: give figures >= 0.")
+                )
             elif low > high:
                 errs.append((f"low {low:g} > high {high:g}", "Swap them, or check the figure."))
             elif low == 0:
@@ -261,16 +271,41 @@ def validate(
                 errs.append((f"{kind} of 0 says nothing", "Use kind='exact' with value=0 for 'no losses'."))
             elif value == 0 and kind == "at_most":
                 errs.append(("at_most 0 means exactly zero", "Use kind='exact' with value=0."))
-            elif not float(value).is_integer() and value < SMALL_COUNT and kind in ("exact", "approx", "documented"):
-                errs.append((f"small count {value:g} is not a whole number", "Counts below 30 must be whole numbers."))
+            elif (
+                not float(value).is_integer()
+                and value < SMALL_COUNT
+                and kind in ("exact", "approx", "documented")
+            ):
+                errs.append(
+                    (f"small count {value:g} is not a whole number", "Counts below 30 must be whole numbers.")
+                )
         leaves: tuple[str, ...] = ()
         if isinstance(r.category, str) and r.category.strip():
             leaves = expand_category(r.category, aggregates)
             if any(not x for x in leaves):
-                errs.append((f"category {r.category!r} has an empty part", "Join leaf names with '+', e.g. 'killed+wounded'."))
+                errs.append(
+                    (
+                        f"category {r.category!r} has an empty part",
+                        "Join leaf names with '+', e.g. 'killed+wounded'.",
+                    )
+                )
             nested = [x for x in leaves if x in aggregates] if "+" in r.category else []
             if nested:
-                errs.append((f"category {r.category!r} sums aggregates {nested}", "Write a sum of leaf categories only, or declare a new aggregate."))
+                errs.append(
+                    (
+                        f"category {r.category!r} sums aggregates {nested}",
+                        "Write a sum of leaf categories only, or declare a new aggregate.",
+                    )
+                )
+            unknown = [x for x in leaves if x and x not in known and x not in aggregates] if "+" in r.category else []
+            if unknown:
+                hints = "".join(_did_you_mean(x, sorted(known)) for x in unknown)
+                errs.append(
+                    (
+                        f"category {r.category!r} sums unknown leaves {unknown}{hints}",
+                        "Use leaves that reports or aggregates= name, or declare the aggregate in aggregates=.",
+                    )
+                )
         date = since = None
         try:
             date = parse_date(r.date)
@@ -281,7 +316,9 @@ def validate(
         except (ValueError, TypeError):
             errs.append((f"since {r.since!r} is not a date", "Write dates as YYYY-MM-DD."))
         if start is not None and date is not None and date < start:
-            errs.append((f"date {date} is before the start {start}", "Move start= earlier, or check the date."))
+            errs.append(
+                (f"date {date} is before the start {start}", "Move start= earlier, or check the date.")
+            )
         if since is not None and date is not None and since >= date:
             errs.append((f"window start {since} is not before its date {date}", "Check since=."))
         if errs:

@@ -389,7 +389,11 @@ class Result:
             e, s = fn(*[v[i] for v in vals])
             etas.append(e)
             sds.append(s)
-        return np.array(etas), np.array(sds)
+        # The model holds reports sorted by likelihood term; put them back in report order.
+        eta, sd = np.empty((len(etas), len(self.built.order))), np.empty((len(sds), len(self.built.order)))
+        eta[:, self.built.order] = etas
+        sd[:, self.built.order] = sds
+        return eta, sd
 
     @cached_property
     def _pred_cache(self) -> np.ndarray:

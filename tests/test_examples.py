@@ -5,8 +5,6 @@ import pathlib
 
 import pytest
 
-import estimator as est
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 

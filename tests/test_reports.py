@@ -84,3 +84,12 @@ def test_unknown_options_fail_loudly():
         est.estimate([good()], mode="statc")
     with pytest.raises(est.ModelError, match="did you mean 'own'"):
         est.estimate([good()], stance_bias={"onw": (0.1, 0.9)})
+
+
+def test_sum_of_unknown_leaves_is_refused_with_a_hint():
+    aggs = {"casualties": ("killed", "wounded", "captured", "missing")}
+    reports = [good(), good(source="Omega", category="killed+wonded")]
+    with pytest.raises(est.ReportError, match=r"report 1 \(Omega\).*unknown leaves \['wonded'\] \(did you mean 'wounded'\?\)"):
+        validate(reports, aggregates=aggs)
+    # A leaf that another report uses on its own is known.
+    validate([good(category="generals"), good(category="killed+generals")], aggregates=aggs)

@@ -1,0 +1,137 @@
+"""The ``estimator`` command, run as a subprocess on small files written here."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import estimator as est
+from estimator.cli import main, read_sources
+
+REPORTS = """source,party,category,date,figure,quote,url
+NATO,Russia,killed,2022-03-23,"7,000 to 15,000","NATO estimates 7,000 to 15,000",https://example.org/nato
+Russian MoD,Russia,killed,2022-03-02,almost 500,almost 500 killed,
+Ukrainian government,Russia,killed,2022-03-20,"about 14,000",,
+"""
+SOURCES = """name,affiliation,bias_low,bias_high,reference
+Russian MoD,Russia,,,
+Ukrainian government,Ukraine,,,false
+NATO,,,,
+"""
+BAD = """source,party,category,date,figure
+NATO,Russia,killed,2022-03-23,"7,000 to 15,000"
+Russian MoD,Russia,killed,2022-03-02,almost many
+"""
+
+
+def run(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "estimator.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    (d / "reports.csv").write_text(REPORTS)
+    (d / "sources.csv").write_text(SOURCES)
+    proc = run(
+        "fit",
+        d / "reports.csv",
+        "--sources",
+        d / "sources.csv",
+        "--start",
+        "2022-02-24",
+        "--json",
+        d / "out.json",
+        "--html",
+        d / "out.html",
+        "--seed",
+        "1",
+        "--draws",
+        "200",
+        "--tune",
+        "200",
+        "--chains",
+        "2",
+    )
+    return d, proc
+
+
+def test_fit_exits_0_and_prints_a_summary(fitted):
+    _, proc = fitted
+    assert proc.returncode == 0, proc.stderr
+    assert "Estimated true losses as of 2022-03-23" in proc.stdout
+    assert "Russia" in proc.stdout and "killed" in proc.stdout and "90% interval" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_fit_writes_json_and_html(fitted):
+    d, _ = fitted
+    out = json.loads((d / "out.json").read_text())  # strict JSON: NaN would fail below
+    json.dumps(out, allow_nan=False)
+    assert out["estimator_version"] == est.__version__
+    assert out["settings"]["start"] == "2022-02-24" and out["settings"]["as_of"] == "2022-03-23"
+    (q,) = out["quantities"]
+    assert (q["party"], q["category"]) == ("Russia", "killed")
+    assert q["lower"] <= q["median"] <= q["upper"]
+    assert [r["date"] for r in out["reports"]] == ["2022-03-23", "2022-03-02", "2022-03-20"]
+    assert [r["kind"] for r in out["reports"]] == ["range", "nearly", "approx"]
+    assert out["reports"][0]["value"] is None and out["reports"][0]["low"] == 7000
+    assert out["reports"][0]["url"] == "https://example.org/nato"
+    assert {s["source"]: s["stance"] for s in out["sources"]} == {
+        "NATO": "neutral",
+        "Russian MoD": "own",
+        "Ukrainian government": "adversary",
+    }
+    assert out["diagnostics"]["chains"] == 2 and out["diagnostics"]["draws"] == 200
+    assert "data:image/png;base64" in (d / "out.html").read_text()
+
+
+def test_bad_csv_names_the_row_and_exits_2(tmp_path):
+    (tmp_path / "bad.csv").write_text(BAD)
+    proc = run("fit", tmp_path / "bad.csv")
+    assert proc.returncode == 2
+    assert "report 3 (Russian MoD)" in proc.stderr and "almost many" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_input_in_process(tmp_path, capsys):
+    assert main(["fit", str(tmp_path / "missing.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    (tmp_path / "r.csv").write_text(REPORTS)
+    (tmp_path / "s.csv").write_text("name,afiliation\nNATO,\n")
+    assert main(["fit", str(tmp_path / "r.csv"), "--sources", str(tmp_path / "s.csv")]) == 2
+    assert "did you mean 'affiliation'" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path / "r.csv"), "--json", str(tmp_path / "no" / "out.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path / "r.csv"), "--start", "24 Feb"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["nonsense"]) == 2
+
+
+def test_read_sources(tmp_path):
+    (tmp_path / "s.csv").write_text(SOURCES.replace("Russian MoD,Russia,,,", "Russian MoD,Russia,0.2,0.9,"))
+    mod, ukr, nato = read_sources(tmp_path / "s.csv")
+    assert mod == est.Source("Russian MoD", affiliation="Russia", bias=(0.2, 0.9))
+    assert ukr.affiliation == "Ukraine" and nato.affiliation is None
+    (tmp_path / "bad.csv").write_text("name,bias_low,bias_high,reference\nA,0.9,0.2,\nB,x,1,maybe\n")
+    with pytest.raises(est.ReportError) as e:
+        read_sources(tmp_path / "bad.csv")
+    msg = str(e.value)
+    assert "line 2" in msg and "line 3" in msg and "reference='maybe'" in msg
+
+
+def test_parse_prints_the_figure():
+    proc = run("parse", "as many as 40,000")
+    assert proc.returncode == 0
+    assert proc.stdout.split() == ["kind", "upper_estimate", "value", "40,000"]
+    proc = run("parse", "roughly 7,000 to 15,000")
+    assert proc.stdout.split() == ["kind", "range", "low", "7,000", "high", "15,000"]
+    proc = run("parse", "lots")
+    assert proc.returncode == 2 and "no number" in proc.stderr and "Traceback" not in proc.stderr
