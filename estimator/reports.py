@@ -210,7 +210,11 @@ def validate(
     # Leaves a sum such as "killed+wounded" may use: those of declared aggregates and every
     # category some report uses on its own. Anything else in a sum is most likely a typo.
     known = {leaf for leaves in aggregates.values() for leaf in leaves}
-    known |= {r.category.strip() for r in reports if isinstance(r, Report) and isinstance(r.category, str) and "+" not in r.category}
+    known |= {
+        r.category.strip()
+        for r in reports
+        if isinstance(r, Report) and isinstance(r.category, str) and "+" not in r.category
+    }
     known -= set(aggregates)
     for i, (label, raw) in enumerate(zip(labels, reports, strict=True)):
         src = getattr(raw, "source", None)
@@ -297,7 +301,11 @@ def validate(
                         "Write a sum of leaf categories only, or declare a new aggregate.",
                     )
                 )
-            unknown = [x for x in leaves if x and x not in known and x not in aggregates] if "+" in r.category else []
+            unknown = (
+                [x for x in leaves if x and x not in known and x not in aggregates]
+                if "+" in r.category
+                else []
+            )
             if unknown:
                 hints = "".join(_did_you_mean(x, sorted(known)) for x in unknown)
                 errs.append(

@@ -23,10 +23,20 @@ def nato():
 
 def test_every_figure_of_the_article_is_a_report_with_its_quote(nato):
     ex, _ = nato
-    article = (ROOT.parent / "shared" / "seed" / "nato-march-2022-article.txt")
+    article = ROOT.parent / "shared" / "seed" / "nato-march-2022-article.txt"
     text = article.read_text() if article.exists() else None
-    phrases = ["up to 15,000", "as many as 40,000", "roughly 7,000 to 15,000", "six", "almost 500",
-               "nearly 1,600", "thousands", "at least 121", "about 1,300", "more than 10 percent"]
+    phrases = [
+        "up to 15,000",
+        "as many as 40,000",
+        "roughly 7,000 to 15,000",
+        "six",
+        "almost 500",
+        "nearly 1,600",
+        "thousands",
+        "at least 121",
+        "about 1,300",
+        "more than 10 percent",
+    ]
     figures = [r.figure for r in ex.REPORTS]
     for p in phrases:
         assert any(f.startswith(p) for f in figures), p
@@ -56,4 +66,12 @@ def test_example_reports_carry_provenance_through(nato):
     ex, res = nato
     table = res.reports()
     assert list(table.quote) == [r.quote for r in ex.REPORTS]
-    assert set(table.kind) >= {"upper_estimate", "range", "exact", "documented", "nearly", "at_least", "approx"}
+    assert set(table.kind) >= {
+        "upper_estimate",
+        "range",
+        "exact",
+        "documented",
+        "nearly",
+        "at_least",
+        "approx",
+    }

@@ -89,7 +89,9 @@ def test_unknown_options_fail_loudly():
 def test_sum_of_unknown_leaves_is_refused_with_a_hint():
     aggs = {"casualties": ("killed", "wounded", "captured", "missing")}
     reports = [good(), good(source="Omega", category="killed+wonded")]
-    with pytest.raises(est.ReportError, match=r"report 1 \(Omega\).*unknown leaves \['wonded'\] \(did you mean 'wounded'\?\)"):
+    with pytest.raises(
+        est.ReportError, match=r"report 1 \(Omega\).*unknown leaves \['wonded'\] \(did you mean 'wounded'\?\)"
+    ):
         validate(reports, aggregates=aggs)
     # A leaf that another report uses on its own is known.
     validate([good(category="generals"), good(category="killed+generals")], aggregates=aggs)

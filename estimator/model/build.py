@@ -154,9 +154,15 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         # One gather for the offset (bias, or log coverage for documented counts) and one for
         # the noise sd (the source's, or the fixed scatter of documented counts).
         offsets = pt.concatenate([bias, log_cover])
-        off_idx = pm.Data("offset_index", np.where(is_doc, n_bias + spec.cover_index[order], spec.bias_index[order]), dims="report")
+        off_idx = pm.Data(
+            "offset_index",
+            np.where(is_doc, n_bias + spec.cover_index[order], spec.bias_index[order]),
+            dims="report",
+        )
         sd_src = pt.concatenate([pt.sqrt(pt.sqr(noise) + NOISE_FLOOR**2), pt.as_tensor([DOCUMENTED_SD])])
-        sd_idx = pm.Data("sd_index", np.where(is_doc, len(spec.source_names), spec.noise_index[order]), dims="report")
+        sd_idx = pm.Data(
+            "sd_index", np.where(is_doc, len(spec.source_names), spec.noise_index[order]), dims="report"
+        )
         extra_sd = pm.Data("extra_sd", spec.extra_sd[order], dims="report")
         eta = log_n_report + offsets[off_idx]
         sd = pt.sqrt(pt.sqr(sd_src[sd_idx]) + pt.sqr(extra_sd))
