@@ -44,6 +44,7 @@ def estimate(
     target_accept: float = TARGET_ACCEPT,
     random_seed: int | None = None,
     progressbar: bool | None = None,
+    robust: bool = False,
 ) -> Result:
     """Estimate the true losses behind conflicting reports.
 
@@ -81,6 +82,9 @@ def estimate(
         Same seed, same numbers.
     progressbar
         Show progress; default: only when attached to a terminal.
+    robust
+        Heavy-tailed noise for sources that now and then publish a wild figure (see
+        docs/model.md).
 
     Returns
     -------
@@ -182,7 +186,7 @@ def estimate(
     )
     for s in spec.undeclared:
         notes.append(f"Source {s!r} is not in sources: treated as neutral (no affiliation).")
-    built = build_model(spec)
+    built = build_model(spec, robust=robust)
     idata = sample(
         built.model,
         draws=draws,
@@ -207,6 +211,7 @@ def estimate(
         "random_seed": random_seed,
         "target_accept": target_accept,
         "aggregates": aggs,
+        "robust": robust,
     }
     result = Result(
         spec=spec,
