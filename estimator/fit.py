@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import warnings
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
+import numpy as np
 import pymc as pm
 
 from .constants import CHAINS, DRAWS, INTERVAL_PROB, KNOT_DAYS, TARGET_ACCEPT, TUNE
 from .errors import ModelError, Problem, ReportError
-from .model.build import build_model
-from .model.spec import Link, build_spec
+from .model.build import BuiltModel, build_model
+from .model.spec import Link, ModelSpec, build_spec
 from .reports import Report, Source, _did_you_mean, parse_date, validate
 from .result import Result
 
@@ -186,9 +190,10 @@ def estimate(
     )
     for s in spec.undeclared:
         notes.append(f"Source {s!r} is not in sources: treated as neutral (no affiliation).")
-    built = build_model(spec, robust=robust)
+    compiled = compiled_model(spec, robust=robust, target_accept=target_accept)
+    built = compiled.built
     idata = sample(
-        built.model,
+        compiled,
         draws=draws,
         tune=tune,
         chains=chains,
@@ -226,8 +231,80 @@ def estimate(
     return result
 
 
+@dataclass
+class _Compiled:
+    """A built model with its NUTS step (the compiled log-density and gradient)."""
+
+    built: BuiltModel
+    step: Any = None
+
+
+#: Models compiled in this process, by the structure of their data (see ``_structure_key``).
+#: A new data set of the same structure reuses the compiled model: only data changes.
+_COMPILED: OrderedDict[tuple, _Compiled] = OrderedDict()
+_COMPILED_MAX = 8
+
+
+def _structure_key(spec: ModelSpec, robust: bool, target_accept: float) -> tuple:
+    """Everything the graph bakes in as constants: equal keys mean the same compiled function."""
+    from .model.build import _groups
+
+    def arr(a: np.ndarray) -> tuple:
+        return tuple(np.asarray(a).ravel().tolist())
+
+    horizon = (spec.as_of - spec.start).days if spec.temporal and spec.as_of and spec.start else 0
+    return (
+        spec.temporal,
+        robust,
+        target_accept,
+        tuple(spec.leaves),
+        arr(spec.free),
+        arr(spec.link_index),
+        tuple((lk.category, lk.base, lk.ratio, lk.party) for lk in spec.links),
+        spec.n_knots,
+        spec.knot_days,
+        tuple((k, v.size) for k, v in _groups(spec).items()),
+        tuple(spec.source_names),
+        arr(spec.noise_median),
+        tuple(spec.bias_rows),
+        arr(spec.bias_mode),
+        arr(spec.bias_mu),
+        arr(spec.bias_sd),
+        arr(spec.bias_stance),
+        repr(sorted(spec.stance_prior.items())),
+        tuple(spec.cover_rows),
+        bool((spec.t_begin > 0).any()),
+        horizon,
+    )
+
+
+def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _Compiled:
+    """The model for ``spec``: a cached compiled one with the new data set in, or a new one."""
+    key = _structure_key(spec, robust, target_accept)
+    fresh = build_model(spec, robust=robust)  # cheap: builds the graph, compiles nothing
+    hit = _COMPILED.get(key)
+    if hit is None:
+        entry = _Compiled(fresh)
+        _COMPILED[key] = entry
+        while len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+        return entry
+    _COMPILED.move_to_end(key)
+    values = {v.name: v.get_value() for v in fresh.model.data_vars}
+    pm.set_data(values, model=hit.built.model, coords={"report": fresh.order})
+    hit.built = replace(hit.built, order=fresh.order)
+    return hit
+
+
+def _jittered_starts(model: pm.Model, chains: int, seed: int | None) -> list[dict[str, np.ndarray]]:
+    """One start per chain: the model's initial point moved by U(-1, 1) on the sampling scale."""
+    rng = np.random.default_rng(seed)
+    point = model.initial_point()
+    return [{k: v + rng.uniform(-1, 1, size=np.shape(v)) for k, v in point.items()} for _ in range(chains)]
+
+
 def sample(
-    model: pm.Model,
+    compiled: _Compiled,
     *,
     draws: int,
     tune: int,
@@ -238,23 +315,44 @@ def sample(
     random_seed: int | None,
     progressbar: bool | None,
 ):
-    """NUTS on ``model`` with the chosen backend; returns ArviZ InferenceData."""
+    """NUTS with the chosen backend; returns ArviZ InferenceData.
+
+    With PyMC's sampler the NUTS step (which holds the compiled log-density and its gradient) is
+    made once per model structure and reset before each fit, so refits do not recompile.
+    """
     if progressbar is None:
         progressbar = sys.stderr.isatty()
     if cores is None:
         cores = min(chains, 2)
+    model = compiled.built.model
     with model, warnings.catch_warnings():
         # PyMC's own convergence messages are replaced by Result.check(), which names quantities.
         warnings.filterwarnings("ignore", message=".*[Tt]he number of samples is too small.*")
+        if sampler != "pymc":
+            return pm.sample(
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=cores,
+                random_seed=random_seed,
+                target_accept=target_accept,
+                progressbar=progressbar,
+                nuts_sampler=sampler,
+                compute_convergence_checks=False,
+                return_inferencedata=True,
+            )
+        if compiled.step is None:
+            compiled.step = pm.NUTS(model=model, target_accept=target_accept)
+        compiled.step.reset_tuning()
         return pm.sample(
             draws=draws,
             tune=tune,
             chains=chains,
             cores=cores,
             random_seed=random_seed,
-            target_accept=target_accept,
+            step=compiled.step,
+            initvals=_jittered_starts(model, chains, random_seed),
             progressbar=progressbar,
-            nuts_sampler=sampler,
             compute_convergence_checks=False,
             return_inferencedata=True,
         )
