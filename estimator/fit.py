@@ -26,6 +26,10 @@ DEFAULT_AGGREGATES: dict[str, tuple[str, ...]] = {
 }
 MODES = ("auto", "static", "temporal")
 SAMPLERS = ("pymc", "nutpie", "numpyro", "blackjax")
+METHODS = ("nuts", "advi")
+#: ADVI iterations for ``method="advi"`` previews: enough for the ELBO to settle on the
+#: benchmark cases (docs/performance.md has its error against NUTS).
+ADVI_STEPS = 20_000
 
 
 def estimate(
@@ -49,6 +53,7 @@ def estimate(
     random_seed: int | None = None,
     progressbar: bool | None = None,
     robust: bool = False,
+    method: str = "nuts",
 ) -> Result:
     """Estimate the true losses behind conflicting reports.
 
@@ -86,6 +91,10 @@ def estimate(
         Same seed, same numbers.
     progressbar
         Show progress; default: only when attached to a terminal.
+    method
+        ``"nuts"`` (default): MCMC, with diagnostics. ``"advi"``: a fast variational
+        approximation for previews: intervals are typically too narrow and nothing checks
+        convergence; never publish from it.
     robust
         Heavy-tailed noise for sources that now and then publish a wild figure (see
         docs/model.md).
@@ -109,6 +118,10 @@ def estimate(
     """
     if mode not in MODES:
         raise ModelError(f"mode={mode!r}: use one of {', '.join(MODES)}{_did_you_mean(mode, MODES)}.")
+    if method not in METHODS:
+        raise ModelError(
+            f"method={method!r}: use one of {', '.join(METHODS)}{_did_you_mean(method, METHODS)}."
+        )
     if sampler not in SAMPLERS:
         raise ModelError(
             f"sampler={sampler!r}: use one of {', '.join(SAMPLERS)}{_did_you_mean(sampler, SAMPLERS)}."
@@ -192,17 +205,25 @@ def estimate(
         notes.append(f"Source {s!r} is not in sources: treated as neutral (no affiliation).")
     compiled = compiled_model(spec, robust=robust, target_accept=target_accept)
     built = compiled.built
-    idata = sample(
-        compiled,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        cores=cores,
-        sampler=sampler,
-        target_accept=target_accept,
-        random_seed=random_seed,
-        progressbar=progressbar,
-    )
+    if method == "advi":
+        idata = _advi(
+            compiled.built.model, draws=draws * chains, random_seed=random_seed, progressbar=progressbar
+        )
+        notes.append(
+            "Approximate fit (ADVI) for a preview: intervals are usually too narrow and there are no MCMC diagnostics; refit with method='nuts' before publishing."
+        )
+    else:
+        idata = sample(
+            compiled,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            sampler=sampler,
+            target_accept=target_accept,
+            random_seed=random_seed,
+            progressbar=progressbar,
+        )
     settings = {
         "mode": "temporal" if temporal else "static",
         "start": start_d,
@@ -217,6 +238,7 @@ def estimate(
         "target_accept": target_accept,
         "aggregates": aggs,
         "robust": robust,
+        "method": method,
     }
     result = Result(
         spec=spec,
@@ -227,7 +249,8 @@ def estimate(
         settings=settings,
         notes=notes,
     )
-    result.check(warn=True)
+    if method == "nuts":
+        result.check(warn=True)
     return result
 
 
@@ -294,6 +317,15 @@ def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _C
     pm.set_data(values, model=hit.built.model, coords={"report": fresh.order})
     hit.built = replace(hit.built, order=fresh.order)
     return hit
+
+
+def _advi(model: pm.Model, *, draws: int, random_seed: int | None, progressbar: bool | None):
+    """Mean-field ADVI, then ``draws`` draws from the approximation, as InferenceData."""
+    if progressbar is None:
+        progressbar = sys.stderr.isatty()
+    with model:
+        approx = pm.fit(n=ADVI_STEPS, method="advi", random_seed=random_seed, progressbar=progressbar)
+        return approx.sample(draws, random_seed=random_seed, return_inferencedata=True)
 
 
 def _jittered_starts(model: pm.Model, chains: int, seed: int | None) -> list[dict[str, np.ndarray]]:

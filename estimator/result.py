@@ -13,12 +13,18 @@ import numpy as np
 import pandas as pd
 import pytensor
 
+from .checks import PRIOR_DOMINATED_RATIO
 from .constants import INTERVAL_PROB, MAX_RHAT, MIN_ESS, RANGE_PROB, STANCES, UPPER_WIDTH
 from .errors import FitWarning, ModelError
 from .model.build import BuiltModel
+from .model.likelihoods import ROBUST_NU
 from .model.spec import ModelSpec
 from .reports import Report, Source
 from .stats import z_of
+
+#: Largest per-report log-likelihood (reports x draws) computed with the result: 2e7 values are
+#: 160 MB; 100,000 reports x 4,000 draws would be 3.2 GB, so large fits compute it on demand.
+EAGER_LOGLIK_MAX = 20_000_000
 
 #: Posterior draws used for per-report and per-day tables (thinned evenly from all draws).
 MAX_POST_DRAWS = 1000
@@ -60,6 +66,27 @@ class Result:
         self.spec, self.built, self.idata = spec, built, idata
         self.sources_given, self.reports_given = list(sources), list(reports)
         self.settings, self.notes, self.problems = settings, list(notes), []
+        # The model's data as fitted: a compiled model is reused for later fits of the same
+        # structure with other data, so functions of this result read this copy, not the model.
+        self.data = {v.name: v.get_value(borrow=False) for v in built.model.data_vars}
+        if settings.get("robust") and not getattr(built, "robust", False):
+            # A model rebuilt without the flag (an older loader): rebuild it robust, so the
+            # per-report log-likelihoods and predictions are the fitted model's.
+            from .model.build import build_model
+
+            self.built = build_model(spec, robust=True)
+        size = (
+            len(spec.kind) * idata.posterior.sizes.get("chain", 1) * idata.posterior.sizes.get("draw", 1)
+            if "posterior" in idata.groups()
+            else 0
+        )
+        if 0 < size <= EAGER_LOGLIK_MAX:
+            # The per-report log-likelihood goes into idata now, not lazily, so that a saved
+            # result and the one it was saved from hold the same groups (checks.log_likelihood).
+            # Above EAGER_LOGLIK_MAX values it is computed when first asked for.
+            from .checks import log_likelihood
+
+            log_likelihood(self)
 
     # --- quantities -------------------------------------------------------------------------
     @cached_property
@@ -93,7 +120,9 @@ class Result:
         """One row per quantity (party, category) at ``as_of``: the posterior of the true count.
 
         Columns: party, category, mean, median, sd, lower, upper (central ``prob`` interval),
-        r_hat, ess_bulk, ess_tail.
+        r_hat, ess_bulk, ess_tail; ``width_ratio``: the posterior 90% interval of log N as a
+        share of its prior's (1: the data taught nothing); ``prior_dominated``: width_ratio at
+        least ``checks.PRIOR_DOMINATED_RATIO`` (the notes then say so in words).
 
         Examples
         --------
@@ -101,10 +130,20 @@ class Result:
         """
         prob = self._prob(prob)
         leaf = self._leaf_draws()
+        prior = self._prior_widths
         rows = []
         for q in self.quantities:
             d = leaf[:, :, list(q.leaves)].sum(axis=2)
-            rows.append({"party": q.party, "category": q.category, **_describe(d, prob)})
+            ratio = _log_width(d) / prior[(q.party, q.category)]
+            rows.append(
+                {
+                    "party": q.party,
+                    "category": q.category,
+                    **_describe(d, prob),
+                    "width_ratio": ratio,
+                    "prior_dominated": bool(ratio >= PRIOR_DOMINATED_RATIO),
+                }
+            )
         return pd.DataFrame(rows)
 
     def sources(self, *, prob: float | None = None) -> pd.DataFrame:
@@ -171,25 +210,31 @@ class Result:
 
         ``pred_median`` / ``pred_lower`` / ``pred_upper`` are the posterior predictive of the
         figure (for a range: its geometric middle; for a bound: the source's own value);
-        ``pit`` is the predictive probability of a figure at or below the one reported;
-        ``outlier`` is True when the report is outside the 99% predictive interval (for a
-        bound: when the bound is violated with 99% predictive probability).
+        ``pit`` is the predictive probability of a figure at or below the one reported.
+        Leave-one-out checks (:func:`estimator.checks.report_checks`): ``loo_pit`` is that
+        probability predicted from the other reports (PSIS), ``outlier`` is True when the report
+        is outside the 99% leave-one-out predictive interval (for a bound: when the bound is
+        violated with 99% probability); ``elpd_loo`` and ``pareto_k`` are PSIS-LOO per report
+        (``az.loo``); ``influence`` is the largest relative shift of a headline median when the
+        report is left out, on the quantity ``influence_on``.
+
+        Examples
+        --------
+        >>> result.reports()[["source", "value", "pred_median", "outlier", "influence"]]  # doctest: +SKIP
         """
+        from .checks import report_checks
+
         prob = self._prob(prob)
         pred = self._predictive()
         spec = self.spec
+        loo = report_checks(self).to_dict(orient="records")
         rows = []
         for r, c in enumerate(spec.clean):
             rep = c.report
             d = pred[:, r]
             x = c.value
             pit = float(np.mean(d <= x))
-            if c.kind == "at_least":
-                outlier = pit > 0.99
-            elif c.kind == "at_most":
-                outlier = pit < 0.01
-            else:
-                outlier = pit < 0.005 or pit > 0.995
+            outlier = loo[r].pop("outlier")
             rows.append(
                 {
                     "report": c.index,
@@ -207,6 +252,7 @@ class Result:
                     "pred_upper": _q(d, (1 + prob) / 2),
                     "pit": pit,
                     "outlier": bool(outlier),
+                    **loo[r],
                     "quote": rep.quote,
                     "url": rep.url,
                     "published": rep.published,
@@ -251,6 +297,53 @@ class Result:
             )
         return pd.concat(frames, ignore_index=True)
 
+    def influence(
+        self,
+        *,
+        quantities: Sequence[tuple[str, str]] | None = None,
+        draws: int | None = None,
+        random_seed: int | None = None,
+    ) -> pd.DataFrame:
+        """How each headline quantity moves when each source is left out (refits).
+
+        See :func:`estimator.checks.influence_data` for the columns; ``quantities`` is a list of
+        (party, category), default every row of :meth:`summary`.
+
+        Examples
+        --------
+        >>> result.influence(draws=300)[["source", "category", "median", "median_without"]]  # doctest: +SKIP
+        """
+        from .checks import influence_data
+
+        return influence_data(self, quantities=quantities, draws=draws, random_seed=random_seed)
+
+    def sensitivity(
+        self,
+        *,
+        alphas: Sequence[float] = (0.5, 2.0),
+        quantities: Sequence[tuple[str, str]] | None = None,
+        prob: float | None = None,
+    ) -> pd.DataFrame:
+        """How much each headline quantity moves when the bias priors are widened or narrowed.
+
+        Power-scaling by importance weights (no refit); a verdict per quantity, "driven by the
+        data" or "driven by the bias priors", with the numbers behind it. See
+        :func:`estimator.checks.sensitivity`.
+
+        Examples
+        --------
+        >>> result.sensitivity()[["party", "category", "sensitivity", "verdict"]]  # doctest: +SKIP
+        """
+        from .checks import sensitivity
+
+        return sensitivity(self, alphas=alphas, quantities=quantities, prob=prob)
+
+    @cached_property
+    def _prior_widths(self) -> dict[tuple[str, str], float]:
+        from .checks import prior_widths
+
+        return prior_widths(self)
+
     # --- diagnostics ----------------------------------------------------------------------------
     @cached_property
     def diagnostics(self) -> dict[str, Any]:
@@ -269,8 +362,8 @@ class Result:
         max_rhat, rhat_var = _extreme(rhat, np.nanmax)
         min_bulk, bulk_var = _extreme(ess_b, np.nanmin)
         min_tail, tail_var = _extreme(ess_t, np.nanmin)
-        stats = self.idata.sample_stats
-        div = int(stats["diverging"].sum()) if "diverging" in stats else 0
+        stats = getattr(self.idata, "sample_stats", None)  # absent after an ADVI preview
+        div = int(stats["diverging"].sum()) if stats is not None and "diverging" in stats else 0
         try:
             bfmi = float(np.min(az.bfmi(self.idata)))
         except (KeyError, ValueError, AttributeError):
@@ -313,9 +406,22 @@ class Result:
                 f"BFMI {d['min_bfmi']:.2f} < 0.3: the sampler explores the energy poorly; the priors may be too wide for the data."
             )
         self.problems = problems
+        self._note_prior_dominated()
         if problems and warn:
             warnings.warn("The fit is poor:\n  - " + "\n  - ".join(problems), FitWarning, stacklevel=3)
         return problems
+
+    def _note_prior_dominated(self) -> None:
+        """Say in the notes which quantities the data could not narrow down."""
+        s = self.summary(prob=INTERVAL_PROB)
+        for row in s[s.prior_dominated].itertuples():
+            note = (
+                f"{row.party} {row.category}: the data barely narrow it (posterior 90% interval "
+                f"{row.width_ratio:.0%} as wide as the prior's on the log scale): the estimate is "
+                "the prior's, not the reports'; see result.sensitivity()."
+            )
+            if note not in self.notes:
+                self.notes.append(note)
 
     # --- outputs (drawn and written by estimator.plots, estimator.report, estimator.persist) ---
     def plot(
@@ -374,10 +480,16 @@ class Result:
         step = max(1, int(np.ceil(flat.shape[0] / MAX_POST_DRAWS)))
         return flat[::step]
 
+    def _compile(self, outputs: Any) -> Any:
+        """A function of the free random variables (in ``model.free_RVs`` order) to ``outputs``,
+        evaluated on this result's data."""
+        model = self.built.model
+        givens = [(v, pytensor.shared(self.data[v.name])) for v in model.data_vars]
+        return pytensor.function(model.free_RVs, outputs, givens=givens, on_unused_input="ignore")
+
     @cached_property
     def _eta_fn(self):
-        free = self.built.model.free_RVs
-        return free, pytensor.function(free, [self.built.eta, self.built.sd], on_unused_input="ignore")
+        return self.built.model.free_RVs, self._compile([self.built.eta, self.built.sd])
 
     def _eta_draws(self) -> tuple[np.ndarray, np.ndarray]:
         """(draws, reports) arrays of eta and the noise sd, from thinned posterior draws."""
@@ -402,6 +514,9 @@ class Result:
         rng = np.random.default_rng(self.settings.get("random_seed"))
         eps = rng.standard_normal(eta.shape)
         kind = spec.kind
+        if self.built.robust:
+            heavy = ~np.asarray(spec.small) & (kind != "documented")
+            eps[:, heavy] = rng.standard_t(ROBUST_NU, size=(eta.shape[0], int(heavy.sum())))
         z = z_of(RANGE_PROB)
         w = spec.width / (2 * z)
         shift = np.where(kind == "upper_estimate", z * UPPER_WIDTH, 0.0)
@@ -422,6 +537,12 @@ class Result:
 
 def _q(d: np.ndarray, p: float) -> float:
     return float(np.quantile(np.asarray(d).ravel(), p))
+
+
+def _log_width(d: np.ndarray, prob: float = INTERVAL_PROB) -> float:
+    """Width of the central ``prob`` interval of log draws."""
+    logd = np.log(np.maximum(np.asarray(d).ravel(), 1e-300))
+    return float(np.quantile(logd, (1 + prob) / 2) - np.quantile(logd, (1 - prob) / 2))
 
 
 def _describe(d: np.ndarray, prob: float) -> dict[str, float]:

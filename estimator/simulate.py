@@ -64,6 +64,11 @@ def simulate(
     scale: float = 5_000.0,
     aggregate_share: float = 0.15,
     stance_bias: dict[str, tuple[float, float]] | None = None,
+    truth_sd: float = 0.7,
+    wild_share: float = 0.0,
+    wild_factor: tuple[float, float] = (5.0, 20.0),
+    noise_df: float | None = None,
+    bias_drift: float = 0.0,
     random_seed: int | None = None,
 ) -> Simulation:
     """Draw a truth, sources with stances and biases, and reports of mixed kinds.
@@ -87,6 +92,24 @@ def simulate(
     stance_bias
         Fixed stance mean biases as factors, e.g. ``{"own": 0.4, "adversary": 2.0}``; default:
         drawn from the model's stance priors.
+    truth_sd
+        Static mode: sd of log truth around ``scale`` (the model's own truth prior is centred on
+        the data with sd 2, which cannot be drawn from before the data exist; see
+        docs/calibration.md).
+    wild_share
+        Misspecification: share of each source's figures (documented counts excepted) that are
+        fabricated, off the source's perceived value by a factor drawn log-uniformly from
+        ``wild_factor``, up or down with equal chance. 0 (default) is the model's assumption.
+    wild_factor
+        (low, high) factor of a fabricated figure.
+    noise_df
+        Misspecification: the source noise is Student-t with this many degrees of freedom
+        (scale = the source's noise) instead of normal; None (default) is the model's normal.
+    bias_drift
+        Misspecification: each source's log bias drifts linearly over the period by a slope
+        drawn from Normal(0, ``bias_drift``) (from -slope/2 at the start to +slope/2 at the
+        end; in static mode each figure is made at a random, unrecorded time). 0 (default):
+        constant bias, as the model assumes.
     random_seed
         Same seed, same data.
 
@@ -119,7 +142,7 @@ def simulate(
             k = min(int(t // KNOT_DAYS), n_knots - 1)
             return cum[:, k] + rate[:, k] * (t - k * KNOT_DAYS)
     else:
-        static = scale * np.exp(rng.normal(0, 0.7, len(leaves)))
+        static = scale * np.exp(rng.normal(0, truth_sd, len(leaves)))
 
         def truth_at(t: float) -> np.ndarray:
             return static
@@ -137,6 +160,10 @@ def simulate(
     bias: dict[tuple[str, str], float] = {}
     noise = {s.name: NOISE_MEDIAN * math.exp(NOISE_SD * rng.normal()) for s in sources}
     cover = {s.name: rng.beta(*COVERAGE_PRIOR) for s in sources}
+    # Misspecifications draw from their own stream, so that switching one on leaves every other
+    # draw (truth, biases, reports) as it was: the datasets differ only by what was switched on.
+    rng_mis = np.random.default_rng(None if random_seed is None else [random_seed, 7919])
+    drift = {s.name: rng_mis.normal(0.0, bias_drift) if bias_drift > 0 else 0.0 for s in sources}
 
     def stance(src: Source, party: str) -> str:
         if src.affiliation is None:
@@ -149,6 +176,14 @@ def simulate(
         if key not in bias:
             bias[key] = stance_mu[g] + STANCE_BIAS[g]["spread"] * rng.normal()
         return bias[key]
+
+    def eps_of(heavy: bool) -> float:
+        """A standard normal draw; Student-t (same stream position) when ``heavy``."""
+        e = rng.normal()
+        if heavy:
+            assert noise_df is not None
+            e /= math.sqrt(rng_mis.chisquare(noise_df) / noise_df)
+        return e
 
     z = z_of(RANGE_PROB)
     reports = []
@@ -177,7 +212,14 @@ def simulate(
             sd = DOCUMENTED_SD
         else:
             eta = math.log(n_true) + bias_of(src, party)
-        v = math.exp(eta + sd * rng.normal())
+            if bias_drift > 0:
+                when = t / days if temporal else rng_mis.random()
+                eta += drift[src.name] * (when - 0.5)
+            if wild_share > 0 and rng_mis.random() < wild_share:
+                lo_f, hi_f = wild_factor
+                eta += rng_mis.choice([-1.0, 1.0]) * rng_mis.uniform(math.log(lo_f), math.log(hi_f))
+        heavy = noise_df is not None and kind != "documented"
+        v = math.exp(eta + sd * eps_of(heavy))
         fields: dict[str, float] = {}
         if kind in ("exact", "documented") or (kind == "approx" and v < SMALL_COUNT):
             if math.exp(eta) < SMALL_COUNT:
@@ -192,7 +234,7 @@ def simulate(
             fields["value"] = float(round(v / (1 + NEARLY_GAP * rng.random())))
         elif kind == "range":
             w = rng.uniform(0.1, 0.5)
-            mid = math.exp(eta + math.hypot(sd, w) * rng.normal())
+            mid = math.exp(eta + math.hypot(sd, w) * eps_of(heavy))
             fields["low"], fields["high"] = (
                 float(round(mid * math.exp(-z * w))),
                 float(round(mid * math.exp(z * w))),
@@ -205,7 +247,7 @@ def simulate(
             fields["value"] = float(max(1, round(v * rng.uniform(1.0, 2.0))))
         elif kind == "upper_estimate":
             fields["value"] = float(
-                round(math.exp(eta + z * UPPER_WIDTH + math.hypot(sd, UPPER_WIDTH) * rng.normal()))
+                round(math.exp(eta + z * UPPER_WIDTH + math.hypot(sd, UPPER_WIDTH) * eps_of(heavy)))
             )
         date = start_d + dt.timedelta(days=int(t)) if temporal else None
         if kind in ("exact", "approx", "documented") and fields["value"] >= SMALL_COUNT and kind != "approx":

@@ -10,7 +10,11 @@ quote, written as the article words it: ``figure="as many as 40,000"`` is read b
 
 from __future__ import annotations
 
+import pathlib
+
 import estimator as est
+
+OUTPUT = pathlib.Path(__file__).resolve().parent / "output" / "nato_march_2022"
 
 START = "2022-02-24"  # the invasion: day 0 of every cumulative count
 ARTICLE = "2022-03-23"  # the article's date; "Wednesday" and "Tuesday" are counted from it
@@ -123,15 +127,22 @@ REPORTS = [
 ]
 
 
-def main() -> est.Result:
+def main(*, write: bool = True) -> est.Result:
     result = est.estimate(REPORTS, sources=SOURCES, links=est.CASUALTY_LINKS, start=START, random_seed=1)
     print(result)
     print("\nEstimated true losses as of", result.settings["as_of"], "(90% intervals)")
     print(result.summary().round(2).to_string(index=False))
     print("\nSources: bias factor reported / true")
     print(result.sources().round(2).to_string(index=False))
+    print("\nHow much the bias priors drive each estimate (power-scaling of the bias priors)")
+    sens = result.sensitivity()[["party", "category", "median", "width_index", "shift_index", "verdict"]]
+    print(sens.round(2).to_string(index=False))
     for note in result.notes:
         print("note:", note)
+    if write:
+        html = result.to_html(OUTPUT / "report.html")
+        result.to_markdown(OUTPUT)  # report.md and one PNG per plot
+        print(f"\nReport and plots written to {OUTPUT}/ (open {html.name} in a browser)")
     return result
 
 

@@ -18,7 +18,7 @@ def load_example(name):
 @pytest.fixture(scope="module")
 def nato():
     ex = load_example("nato_march_2022")
-    return ex, ex.main()
+    return ex, ex.main(write=False)
 
 
 def test_every_figure_of_the_article_is_a_report_with_its_quote(nato):

@@ -2,6 +2,10 @@
 
 import datetime as dt
 
+import numpy as np
+import pytensor
+import pytest
+
 try:  # PyTensor moved graph walks to a module of their own
     from pytensor.graph.traversal import applys_between, graph_inputs
 except ImportError:  # pragma: no cover - older PyTensor
@@ -42,3 +46,48 @@ def test_spec_indexes_each_report_once():
     assert spec.n_knots == 53 and spec.start == dt.date(2022, 1, 1)
     built = build_model(spec)
     assert sorted(built.order) == list(range(30))
+
+
+def test_window_reports_observe_the_difference_of_cumulative_truth():
+    reports = [
+        est.Report(source="A", party="P", category="killed", date="2022-03-01", kind="exact", value=600),
+        est.Report(
+            source="A",
+            party="P",
+            category="killed",
+            date="2022-03-01",
+            since="2022-02-01",
+            kind="exact",
+            value=300,
+        ),
+        est.Report(source="A", party="P", category="casualties", date="2022-02-15", kind="exact", value=900),
+    ]
+    clean = validate(reports, aggregates=DEFAULT_AGGREGATES)
+    spec = build_spec(clean, [], temporal=True, start=dt.date(2022, 1, 1), as_of=dt.date(2022, 3, 1))
+    built = build_model(spec)
+    model = built.model
+    free = model.free_RVs
+    fn = pytensor.function(free, [built.eta, model["log_rate"]], on_unused_input="ignore")
+    rng = np.random.default_rng(0)
+    start = model.initial_point()
+    args = []
+    for v in free:
+        shape = start[model.rvs_to_values[v].name].shape
+        fixed = {"tau": 0.05, "level": 1.5}
+        args.append(rng.normal(size=shape) if v.name == "steps" else np.full(shape, fixed.get(v.name, 0.0)))
+    eta_sorted, log_rate = fn(*args)
+    eta = np.empty(3)
+    eta[built.order] = eta_sorted
+    rate = np.exp(log_rate)  # (leaf, knot)
+    kd = spec.knot_days
+
+    def cumulative(leaf, day):
+        k = min(int(day // kd), spec.n_knots - 1)
+        return rate[leaf, :k].sum() * kd + rate[leaf, k] * (day - k * kd)
+
+    killed = spec.leaves.index(("P", "killed"))
+    # Offsets (biases) are 0 at the initial point, so eta is the log of the truth it observes.
+    assert eta[0] == pytest.approx(np.log(cumulative(killed, 59)), rel=1e-9)
+    assert eta[1] == pytest.approx(np.log(cumulative(killed, 59) - cumulative(killed, 31)), rel=1e-9)
+    total = sum(cumulative(i, 45) for i in range(len(spec.leaves)))
+    assert eta[2] == pytest.approx(np.log(total), rel=1e-9)

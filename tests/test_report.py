@@ -58,6 +58,7 @@ def result():
 
 @pytest.fixture(scope="module")
 def html_report(result, tmp_path_factory):
+    plt.close("all")  # figures other test modules left open are not the report's
     path = result.to_html(tmp_path_factory.mktemp("html") / "report.html")
     assert not plt.get_fignums(), "figures left open"
     return path, path.read_text(encoding="utf-8")
@@ -107,6 +108,7 @@ def test_html_has_headline_tables_and_escaped_reports(result, html_report):
 
 
 def test_markdown_report(result, tmp_path):
+    plt.close("all")
     md = result.to_markdown(tmp_path / "out")
     assert md.name == "report.md"
     text = md.read_text(encoding="utf-8")

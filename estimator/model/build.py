@@ -38,6 +38,7 @@ class BuiltModel:
     order: np.ndarray  # position i of eta / sd is the report spec.clean[order[i]]
     loglik: dict[str, tuple[np.ndarray, pt.TensorVariable]]  # kind -> (report rows, elementwise)
     truth_names: list[str]  # free random variables that hold the truth
+    robust: bool = False  # Student-t noise (see likelihoods.ROBUST_NU)
 
 
 def _groups(spec: ModelSpec) -> dict[str, np.ndarray]:
@@ -54,7 +55,12 @@ def _groups(spec: ModelSpec) -> dict[str, np.ndarray]:
 
 
 def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
-    """The PyMC model of docs/model.md for this spec."""
+    """The PyMC model of docs/model.md for this spec.
+
+    ``robust=True`` replaces the normal noise of every kind a source's noise applies to by a
+    Student-t with ``likelihoods.ROBUST_NU`` degrees of freedom (censored kinds use its CDF);
+    documented counts and small counts are unchanged.
+    """
     nl = spec.n_leaves
     free = spec.free_leaves
     groups = _groups(spec)
@@ -100,22 +106,32 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             rate = pt.exp(log_rate)
             kd = float(spec.knot_days)
             cum = pt.concatenate([pt.zeros((nl, 1)), pt.cumsum(rate * kd, axis=1)], axis=1)
-            t_end = pm.Data("t_end", spec.t_end[order], dims="report")
-            n_end = _truth_at(cum, rate, t_end, kd, spec.n_knots)
-            if np.any(spec.t_begin > 0):
-                t_begin = pm.Data("t_begin", spec.t_begin[order], dims="report")
-                n_end = n_end - _truth_at(cum, rate, t_begin, kd, spec.n_knots)
+            # Each (report, leaf) pair reads the cumulative truth of its leaf at its day from the
+            # flattened (leaf, knot) tables; pairs are then summed into their reports. Work and
+            # memory grow with the pairs, not with reports x leaves.
+            pairs = _report_leaf_pairs(spec, order)
+            width = spec.n_knots + 1
+            cum_flat = cum.ravel()
+            rate_flat = pt.concatenate([rate, pt.zeros((nl, 1))], axis=1).ravel()
+            p_report = pm.Data("pair_report", pairs["report"])
+            p_leaf = pm.Data("pair_leaf", pairs["leaf"])
+            p_day = pm.Data("pair_day", pairs["day"])
+            p_sign = pm.Data("pair_sign", pairs["sign"])
+            k = pt.clip(pt.floor(p_day / kd).astype("int64"), 0, spec.n_knots - 1)
+            flat = p_leaf * width + k
+            n_pair = p_sign * (cum_flat[flat] + rate_flat[flat] * (p_day - k * kd))
+            n_report = pt.inc_subtensor(pt.zeros(order.size)[p_report], n_pair)
             horizon = float((spec.as_of - spec.start).days) if spec.as_of and spec.start else 0.0
             n_now = _truth_at(cum, rate, pt.as_tensor([horizon]), kd, spec.n_knots)[0]
             pm.Deterministic("N", n_now, dims="quantity")
-            member = pm.Data("membership", spec.membership[order], dims=("report", "quantity"))
-            n_report = (member * n_end).sum(axis=1)
         else:
             log_n_free = pm.Normal("log_N_free", mu0, LOG_TRUTH_SD, dims="free_quantity")
             log_n = _expand(log_n_free, spec, free_pos, linked, log_ratio, axis_extra=False)
             n_leaf = pm.Deterministic("N", pt.exp(log_n), dims="quantity")
-            member = pm.Data("membership", spec.membership[order], dims=("report", "quantity"))
-            n_report = (member * n_leaf[None, :]).sum(axis=1)
+            pairs = _report_leaf_pairs(spec, order)
+            p_report = pm.Data("pair_report", pairs["report"])
+            p_leaf = pm.Data("pair_leaf", pairs["leaf"])
+            n_report = pt.inc_subtensor(pt.zeros(order.size)[p_report], n_leaf[p_leaf])
         log_n_report = pt.log(n_report)
 
         # --- sources ------------------------------------------------------------------------
@@ -174,26 +190,33 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             sl = slice(pos, pos + rows_np.size)
             pos += rows_np.size
             e, s, y = eta[sl], sd[sl], y_all[sl]
-            if name in ("exact", "approx", "documented"):
+            # robust: Student-t noise for every kind a source's own noise applies to; a
+            # documented count keeps its fixed normal scatter, small counts their count model.
+            rb = robust
+            if name == "documented":
                 term = lik.point(y, e, s)
+            elif name in ("exact", "approx"):
+                term = lik.point(y, e, s, robust=rb)
             elif name == "nearly":
-                term = lik.interval(y + np.log1p(-NEARLY_GAP), y, e, s)
+                term = lik.interval(y + np.log1p(-NEARLY_GAP), y, e, s, robust=rb)
             elif name == "over":
-                term = lik.interval(y, y + np.log1p(NEARLY_GAP), e, s)
+                term = lik.interval(y, y + np.log1p(NEARLY_GAP), e, s, robust=rb)
             elif name == "range":
-                term = lik.range_(y, width_all[sl], e, s)
+                term = lik.range_(y, width_all[sl], e, s, robust=rb)
             elif name == "at_least":
-                term = lik.at_least(y, e, s)
+                term = lik.at_least(y, e, s, robust=rb)
             elif name == "at_most":
-                term = lik.at_most(y, e, s)
+                term = lik.at_most(y, e, s, robust=rb)
             elif name == "upper_estimate":
-                term = lik.upper_estimate(y, e, s)
+                term = lik.upper_estimate(y, e, s, robust=rb)
             else:  # count
                 term = lik.count(y, e, s)
             pm.Potential(f"loglik_{name}", term.sum())
             loglik[name] = (rows_np, term)
     truth = ["level", "tau", "steps"] if spec.temporal else ["log_N_free"]
-    return BuiltModel(model=model, eta=eta, sd=sd, order=order, loglik=loglik, truth_names=truth)
+    return BuiltModel(
+        model=model, eta=eta, sd=sd, order=order, loglik=loglik, truth_names=truth, robust=robust
+    )
 
 
 def _link_priors(spec: ModelSpec, linked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,6 +234,24 @@ def _expand(free_values, spec: ModelSpec, free_pos, linked, log_ratio, *, axis_e
     shift = pt.zeros(spec.n_leaves)
     shift = pt.set_subtensor(shift[linked], log_ratio)
     return base + (shift[:, None] if axis_extra else shift)
+
+
+def _report_leaf_pairs(spec: ModelSpec, order: np.ndarray) -> dict[str, np.ndarray]:
+    """One row per (report, leaf) the report sums, reports in ``order``; a report about a window
+    adds its leaves again at the window's start with sign -1."""
+    rows0, leaves0 = np.nonzero(spec.membership[order])
+    begin = spec.t_begin[order][rows0]
+    windowed = begin > 0
+    rows = np.concatenate([rows0, rows0[windowed]])
+    leaves = np.concatenate([leaves0, leaves0[windowed]])
+    day = np.concatenate([spec.t_end[order][rows0], begin[windowed]])
+    sign = np.concatenate([np.ones(rows0.size), -np.ones(int(windowed.sum()))])
+    return {
+        "report": rows.astype("int64"),
+        "leaf": leaves.astype("int64"),
+        "day": day.astype(float),
+        "sign": sign,
+    }
 
 
 def _truth_at(cum, rate, t, kd: float, n_knots: int):

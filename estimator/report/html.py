@@ -76,6 +76,7 @@ def write_html(result: Any, path: str | os.PathLike[str], *, prob: float | None 
     """
     path = Path(path)
     text = render_html(build_document(result, prob=prob))
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
 

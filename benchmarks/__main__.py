@@ -1,0 +1,117 @@
+"""Benchmark runner: every case with estimator and with the hand-written baseline, side by side.
+
+    python -m benchmarks [--cases nato,synthetic-100] [--impls estimator,baseline]
+                         [--draws 1000] [--tune 1000] [--chains 4] [--timeout 1800]
+                         [--out benchmarks/results.md]
+
+Each case runs in a fresh process (whole-process wall time, including imports and compilation);
+phases, bulk ESS of the headline quantities per second of sampling, divergences, R-hat and peak
+memory come from the process itself (benchmarks/run_case.py). Results are appended as JSON lines
+to ``--jsonl`` and written as a Markdown table to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
+import time
+
+from .cases import CASES
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def run(case: str, impl: str, args: argparse.Namespace) -> dict:
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.run_case",
+        case,
+        impl,
+        "--draws",
+        str(args.draws),
+        "--tune",
+        str(args.tune),
+        "--chains",
+        str(args.chains),
+        "--sampler",
+        args.sampler if impl == "estimator" else "pymc",
+    ]
+    t = time.perf_counter()
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, cwd=HERE.parent)
+    except subprocess.TimeoutExpired:
+        return {"case": case, "impl": impl, "error": f"timed out after {args.timeout} s"}
+    wall = time.perf_counter() - t
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            row = json.loads(line[7:])
+            row["wall_s"] = wall
+            return row
+    return {"case": case, "impl": impl, "error": (out.stderr or out.stdout).strip().splitlines()[-1:]}
+
+
+def table(rows: list[dict]) -> str:
+    head = (
+        "| case | impl | reports | wall s | import | build | compile | sampling | post | min ESS (N) | ESS/s | "
+        "div | max R-hat | peak MB (main / worker) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    )
+    lines = []
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['case']} | {r['impl']} | | not run: {r['error']} | | | | | | | | | | |")
+            continue
+        lines.append(
+            f"| {r['case']} | {r['impl']} | {r['reports']:,} | {r['wall_s']:.1f} | {r['import_s']:.1f} | {r['build_s']:.1f} | "
+            f"{r['compile_s']:.1f} | {r['sample_s']:.1f} | {r['post_s']:.1f} | {r['min_ess_bulk_N']:.0f} | {r['ess_per_s']:.1f} | "
+            f"{r['divergences']} | {r['max_r_hat']:.3f} | {r['peak_mb_main']:.0f} / {r['peak_mb_worker']:.0f} |"
+        )
+    ratios = [
+        "",
+        "| case | wall time baseline / estimator | ESS per s estimator / baseline |",
+        "|---|---|---|",
+    ]
+    by = {(r["case"], r["impl"]): r for r in rows if "error" not in r}
+    for case in dict.fromkeys(r["case"] for r in rows):
+        a, b = by.get((case, "estimator")), by.get((case, "baseline"))
+        if a and b:
+            ratios.append(
+                f"| {case} | {b['wall_s'] / a['wall_s']:.1f}x | {a['ess_per_s'] / b['ess_per_s']:.1f}x |"
+            )
+    return head + "\n".join(lines) + ("\n" + "\n".join(ratios) if len(ratios) > 3 else "") + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", default="nato,synthetic-100,synthetic-1000")
+    ap.add_argument("--impls", default="estimator,baseline")
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--tune", type=int, default=1000)
+    ap.add_argument("--chains", type=int, default=4)
+    ap.add_argument("--sampler", default="pymc")
+    ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--out", default=str(HERE / "results.md"))
+    ap.add_argument("--jsonl", default=str(HERE / "results.jsonl"))
+    args = ap.parse_args()
+    cases = args.cases.split(",")
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        raise SystemExit(f"unknown cases {unknown}; cases: {', '.join(CASES)}")
+    rows = []
+    for case in cases:
+        for impl in args.impls.split(","):
+            row = run(case, impl, args)
+            rows.append(row)
+            with open(args.jsonl, "a") as f:
+                f.write(json.dumps(row) + "\n")
+            print(json.dumps({k: v for k, v in row.items() if k != "N_median"}), flush=True)
+    md = table(rows)
+    pathlib.Path(args.out).write_text(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

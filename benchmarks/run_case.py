@@ -1,0 +1,147 @@
+"""Fit one case with one implementation in this process and print one JSON line of measurements.
+
+    python -m benchmarks.run_case CASE IMPL [--draws N] [--tune N] [--chains N] [--sampler S]
+
+IMPL is ``estimator`` (the package) or ``baseline`` (benchmarks/baseline.py). The runner
+(``python -m benchmarks``) calls this in a fresh process per case, to time whole processes.
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import warnings  # noqa: E402
+
+import arviz as az  # noqa: E402
+import numpy as np  # noqa: E402
+import pymc as pm  # noqa: E402
+
+import estimator as est  # noqa: E402
+from estimator.fit import DEFAULT_AGGREGATES, compiled_model, sample  # noqa: E402
+from estimator.model.spec import build_spec  # noqa: E402
+from estimator.reports import parse_date, validate  # noqa: E402
+
+T_IMPORT = time.perf_counter() - T0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    ap.add_argument("impl", choices=("estimator", "baseline"))
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--tune", type=int, default=1000)
+    ap.add_argument("--chains", type=int, default=4)
+    ap.add_argument("--sampler", default="pymc")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    warnings.simplefilter("ignore")
+    from .cases import load_case
+
+    t = time.perf_counter()
+    case = load_case(args.case)
+    t_data = time.perf_counter() - t
+
+    t = time.perf_counter()
+    opts = case.options
+    clean = validate(case.reports, aggregates=DEFAULT_AGGREGATES, start=parse_date(opts.get("start")))
+    dates = [c.date for c in clean]
+    start = parse_date(opts.get("start")) or min(dates)
+    spec = build_spec(
+        clean,
+        case.sources,
+        links=opts.get("links", ()),
+        temporal=True,
+        start=start,
+        as_of=max(dates),
+        knot_days=opts.get("knot_days", 7),
+    )
+    target_accept = est.constants.TARGET_ACCEPT
+    if args.impl == "estimator":
+        compiled = compiled_model(spec, robust=False, target_accept=target_accept)
+        model = compiled.built.model
+    else:
+        from .baseline import baseline_model
+
+        model = baseline_model(spec)
+    t_build = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if args.impl == "estimator" and args.sampler == "pymc":
+        compiled.step = pm.NUTS(model=model, target_accept=target_accept)
+    elif args.impl == "baseline":
+        model.logp_dlogp_function()  # what pm.sample compiles first; timed on its own
+    t_compile = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if args.impl == "estimator":
+        idata = sample(
+            compiled,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            cores=None,
+            sampler=args.sampler,
+            target_accept=target_accept,
+            random_seed=args.seed,
+            progressbar=False,
+        )
+    else:
+        with model:  # pm.sample as a user calls it: defaults but for the draws and seed
+            idata = pm.sample(
+                draws=args.draws,
+                tune=args.tune,
+                chains=args.chains,
+                random_seed=args.seed,
+                progressbar=False,
+                compute_convergence_checks=False,
+            )
+    t_sample = time.perf_counter() - t
+
+    t = time.perf_counter()
+    post = idata.posterior
+    ess = az.ess(post[["N"]], method="bulk")["N"].values
+    rhat_ds = az.rhat(post)
+    rhat = max(float(np.nanmax(rhat_ds[v].values)) for v in rhat_ds.data_vars)
+    div = int(idata.sample_stats["diverging"].sum())
+    n_med = np.median(post["N"].values.reshape(-1, post["N"].shape[-1]), axis=0)
+    t_post = time.perf_counter() - t
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "case": args.case,
+                "impl": args.impl,
+                "sampler": args.sampler,
+                "reports": len(case.reports),
+                "draws": args.draws,
+                "tune": args.tune,
+                "chains": args.chains,
+                "import_s": T_IMPORT,
+                "data_s": t_data,
+                "build_s": t_build,
+                "compile_s": t_compile,
+                "sample_s": t_sample,
+                "post_s": t_post,
+                "process_s": time.perf_counter() - T0,
+                "min_ess_bulk_N": float(np.min(ess)),
+                "ess_per_s": float(np.min(ess)) / t_sample,
+                "divergences": div,
+                "max_r_hat": rhat,
+                "peak_mb_main": self_rss,
+                "peak_mb_worker": child_rss,
+                "N_median": n_med.tolist(),
+            }
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

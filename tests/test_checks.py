@@ -1,0 +1,153 @@
+"""Checks on a fit: leave-one-out per report, outliers, influence, prior sensitivity."""
+
+import dataclasses
+import warnings
+
+import arviz as az
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np
+import pytest
+
+import estimator as est
+from estimator import checks
+
+KINDS = ("exact", "approx", "range", "at_least", "nearly")
+
+
+def _fit(reports, sources, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", est.FitWarning)  # two short chains
+        return est.estimate(reports, sources=sources, draws=300, tune=300, chains=2, random_seed=1, **kw)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """Simulated reports with one absurd figure (50 times what the source would say)."""
+    sim = est.simulate(n_reports=14, temporal=False, kinds=KINDS, random_seed=3)
+    reports = list(sim.reports)
+    i = next(j for j, r in enumerate(reports) if r.kind in ("exact", "approx") and r.value > 100)
+    reports[i] = dataclasses.replace(reports[i], value=reports[i].value * 50)
+    return i, _fit(reports, sim.sources)
+
+
+def test_the_planted_report_is_the_one_flagged(planted):
+    i, res = planted
+    r = res.reports()
+    assert {"loo_pit", "elpd_loo", "pareto_k", "influence", "influence_on"} <= set(r.columns)
+    assert r.outlier.sum() == 1 and bool(r.outlier.iloc[i]), r[["source", "kind", "loo_pit", "outlier"]]
+    assert r.loo_pit.iloc[i] > 0.995
+    assert r.elpd_loo.idxmin() == i  # the least predictable report left out
+    assert r.loo_pit.between(0, 1).all()
+
+
+def test_log_likelihood_group_feeds_arviz_loo(planted):
+    _, res = planted
+    ll = checks.log_likelihood(res)
+    assert ll.shape == (2, 300, len(res.spec.clean))
+    assert "log_likelihood" in res.idata.groups()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # high Pareto k: 14 reports, one absurd
+        loo = az.loo(res.idata, pointwise=True, var_name="report")
+    assert loo.loo_i.shape == (len(res.spec.clean),)
+    # The elementwise terms add up to the model's likelihood Potentials at a draw.
+    post = res.idata.posterior
+    point = {v.name: post[v.name].values[0, 0] for v in res.built.model.free_RVs}
+    fn = res.built.model.compile_fn(
+        sum(res.built.model[f"loglik_{k}"] for k in res.built.loglik), inputs=res.built.model.free_RVs
+    )
+    assert ll[0, 0].sum() == pytest.approx(float(fn(point)), rel=1e-8)
+
+
+def test_report_influence_names_the_planted_report(planted):
+    i, res = planted
+    inf = checks.report_influence(res)
+    assert len(inf) == len(res.spec.clean) * len(res.summary())
+    worst = inf.loc[inf["shift"].abs().groupby(inf["report"]).idxmax()].set_index("report")
+    assert worst.loc[i, "party"] == res.spec.clean[i].report.party
+
+
+def test_sensitivity_gives_a_verdict_with_its_numbers(planted):
+    _, res = planted
+    s = res.sensitivity()
+    assert len(s) == len(res.summary())
+    assert set(s.verdict) <= {"driven by the data", "driven by the bias priors"}
+    for col in ("median_a0.5", "median_a2", "width_ratio_a0.5", "pareto_k_a2", "sensitivity", "reliable"):
+        assert col in s.columns
+    assert (s.sensitivity >= 0).all()
+    with pytest.raises(est.ModelError, match="alphas"):
+        res.sensitivity(alphas=(1.0,))
+    with pytest.raises(est.ModelError, match="did you mean"):
+        res.sensitivity(quantities=[("Arcadia", "kiled")])
+
+
+def test_prior_draws_match_the_models_prior(planted):
+    import pymc as pm
+
+    _, res = planted
+    ours = np.log(checks.prior_leaf_draws(res, n=4000))
+    theirs = np.log(pm.draw(res.built.model["N"], draws=4000, random_seed=2))
+    np.testing.assert_allclose(ours.mean(axis=0), theirs.mean(axis=0), atol=0.15)
+    np.testing.assert_allclose(ours.std(axis=0), theirs.std(axis=0), rtol=0.08)
+
+
+def test_a_quantity_the_data_cannot_pin_is_said_to_be_prior_dominated():
+    reports = [
+        est.Report(source="UN", party="A", category="killed", kind="exact", value=1_000),
+        est.Report(source="UN", party="A", category="killed", kind="approx", value=1_100),
+        est.Report(source="UN", party="A", category="wounded", kind="at_least", value=50),
+    ]
+    res = _fit(reports, [est.Source("UN")])
+    s = res.summary().set_index("category")
+    assert {"width_ratio", "prior_dominated"} <= set(s.columns)
+    assert not s.loc["killed", "prior_dominated"] and s.loc["killed", "width_ratio"] < 0.3
+    assert s.loc["wounded", "prior_dominated"], s
+    assert any("A wounded" in n and "prior" in n for n in res.notes), res.notes
+
+
+def test_leaving_out_each_source_moves_the_estimate_the_right_way():
+    reports = [
+        est.Report(source="UN", party="A", category="killed", kind="exact", value=1_000),
+        est.Report(source="OSCE", party="A", category="killed", kind="exact", value=1_200),
+        est.Report(source="Tabloid", party="A", category="killed", kind="exact", value=40_000),
+    ]
+    sources = [est.Source("UN"), est.Source("OSCE"), est.Source("Tabloid")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", est.FitWarning)
+        res = est.estimate(reports, sources=sources, draws=200, tune=200, chains=1, random_seed=1)
+    inf = res.influence(draws=200)
+    assert list(inf.columns[:4]) == ["source", "party", "category", "median"]
+    by = inf.set_index("source")
+    # Without the tabloid the two agreeing figures decide; without either of them, it pulls up.
+    assert by.loc["Tabloid", "shift"] < 0 and 800 < by.loc["Tabloid", "median_without"] < 1_500
+    assert by.loc["UN", "shift"] > 0 and by.loc["OSCE", "shift"] > 0
+    assert (by.n_reports == 1).all()
+    fig = checks.plot_influence(inf)
+    assert fig.axes
+    plt.close(fig)
+    with pytest.raises(est.ModelError, match="lacks"):
+        checks.plot_influence(inf.drop(columns="median_without"))
+
+
+def test_robust_fit_keeps_the_truth_despite_a_fabrication(planted):
+    i, res = planted
+    robust = _fit(res.reports_given, res.sources_given, robust=True)
+    assert robust.settings["robust"] and robust.built.robust
+    party = res.spec.clean[i].report.party
+    cat = res.spec.clean[i].report.category
+    # The fabricated figure pulls the normal fit up more than the robust one.
+    assert np.median(robust.draws(party, cat)) < np.median(res.draws(party, cat))
+    assert robust.reports().outlier.iloc[i]
+
+
+def test_log_likelihood_survives_save_and_load(planted, tmp_path):
+    _, res = planted
+    before = res.reports()
+    path = res.save(tmp_path / "fit.zip")
+    back = est.load(path)
+    assert "log_likelihood" in back.idata.groups()
+    after = back.reports()
+    np.testing.assert_allclose(after.elpd_loo, before.elpd_loo)
+    np.testing.assert_array_equal(after.outlier, before.outlier)

@@ -1,0 +1,73 @@
+"""A second fit of data with the same structure reuses the compiled model (no recompilation)."""
+
+import dataclasses
+import warnings
+from unittest import mock
+
+import numpy as np
+import pymc as pm
+
+import estimator as est
+
+
+def scaled(reports, factor):
+    out = []
+    for r in reports:
+        if r.kind == "range":
+            out.append(dataclasses.replace(r, low=round(r.low * factor), high=round(r.high * factor)))
+        elif r.value >= 30:
+            out.append(dataclasses.replace(r, value=round(r.value * factor)))
+        else:
+            out.append(r)
+    return out
+
+
+def test_second_fit_of_same_shape_does_not_recompile():
+    sim = est.simulate(n_reports=14, temporal=False, random_seed=21, scale=3_000)
+    kw = dict(sources=sim.sources, draws=150, tune=150, chains=2, random_seed=5)
+    real = pm.Model.logp_dlogp_function
+    with (
+        warnings.catch_warnings(),
+        mock.patch.object(pm.Model, "logp_dlogp_function", autospec=True, side_effect=real) as spy,
+    ):
+        warnings.simplefilter("ignore", est.FitWarning)
+        first = est.estimate(sim.reports, **kw)
+        first_pred = first.reports()["pred_median"].to_numpy()
+        compiled = spy.call_count
+        second = est.estimate(scaled(sim.reports, 2.0), **kw)
+        assert spy.call_count == compiled, "the second fit compiled its gradient again"
+        assert compiled >= 1
+    # The second fit used the new data: its estimates are about twice the first's.
+    ratio = second.summary()["median"].to_numpy() / first.summary()["median"].to_numpy()
+    assert np.all((ratio > 1.5) & (ratio < 2.6)), ratio
+    # The first result still predicts from its own data, not the data now in the shared model.
+    first.__dict__.pop("_pred_cache", None)
+    first.__dict__.pop("_eta_fn", None)
+    np.testing.assert_allclose(first.reports()["pred_median"], first_pred, rtol=1e-12)
+
+
+def _fit(sim, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", est.FitWarning)
+        return est.estimate(sim.reports, sources=sim.sources, random_seed=3, **kw)
+
+
+def test_advi_preview_is_close_to_nuts_and_says_it_is_approximate():
+    sim = est.simulate(n_reports=30, temporal=False, random_seed=8)
+    nuts = _fit(sim, draws=500, tune=500, chains=2).summary()
+    advi = _fit(sim, draws=500, chains=2, method="advi")
+    assert any("ADVI" in n and "method='nuts'" in n for n in advi.notes)
+    ratio = advi.summary()["median"].to_numpy() / nuts["median"].to_numpy()
+    assert np.all(np.abs(np.log(ratio)) < 0.3), ratio
+
+
+def test_nutpie_gives_the_same_posterior_as_pymc():
+    import pytest
+
+    pytest.importorskip("nutpie")
+    sim = est.simulate(n_reports=20, temporal=False, random_seed=9)
+    a = _fit(sim, draws=1000, tune=500, chains=2).summary()
+    b = _fit(sim, draws=1000, tune=500, chains=2, sampler="nutpie").summary()
+    # Medians agree within Monte Carlo error: a few posterior sds over sqrt(ESS).
+    mc = 4 * a["sd"] / np.sqrt(np.minimum(a["ess_bulk"], b["ess_bulk"]))
+    assert (np.abs(a["median"] - b["median"]) < mc + 0.02 * a["median"]).all(), (a, b)
