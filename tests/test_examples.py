@@ -1,6 +1,5 @@
 """The NATO example reproduces the seed article: every figure, clean diagnostics."""
 
-import importlib.util
 import pathlib
 
 import pytest
@@ -8,16 +7,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def nato():
-    ex = load_example("nato_march_2022")
+def nato(nato_example):
+    ex = nato_example
     return ex, ex.main(write=False)
 
 

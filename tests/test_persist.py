@@ -1,9 +1,7 @@
 """save() and load(): a fit comes back with the same tables, settings and dates."""
 
 import datetime as dt
-import importlib.util
 import json
-import pathlib
 import warnings
 import zipfile
 
@@ -15,19 +13,10 @@ import pytest
 import estimator as est
 from estimator.persist import FORMAT_VERSION, META_MEMBER, VersionWarning, load, records, save
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
-def result():
-    ex = load_example("nato_march_2022")
+def result(nato_example):
+    ex = nato_example
     sources = [*ex.SOURCES[:3], est.Source("US defense official", bias=(0.8, 1.5), noise=0.1)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", est.FitWarning)  # 2 short chains: diagnostics are not the point

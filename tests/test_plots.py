@@ -1,9 +1,7 @@
 """Plots on a real small fit of the NATO example: the data each draws, and that each renders."""
 
 import datetime as dt
-import importlib.util
 import io
-import pathlib
 import types
 import warnings
 
@@ -19,19 +17,10 @@ from matplotlib.figure import Figure  # noqa: E402
 import estimator as est  # noqa: E402
 from estimator import plots  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
-def result():
-    ex = load_example("nato_march_2022")
+def result(nato_example):
+    ex = nato_example
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", est.FitWarning)  # 2 short chains: diagnostics are not the point
         return est.estimate(

@@ -2,9 +2,7 @@
 
 import dataclasses
 import html
-import importlib.util
 import os
-import pathlib
 import re
 import shutil
 import subprocess
@@ -22,21 +20,13 @@ import pytest  # noqa: E402
 import estimator as est  # noqa: E402
 from estimator.report.content import describe_figure, fmt_count, fmt_ratio, headline_sentence  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 URL = "https://example.org/nato?a=1&b=2"
 NASTY = 'NATO says "<script>alert(1)</script>" & more'
 
 
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def result():
-    ex = load_example("nato_march_2022")
+def result(nato_example):
+    ex = nato_example
     reports = list(ex.REPORTS)
     # Provenance with characters HTML must escape, a web link and a link that must not become one.
     reports[0] = dataclasses.replace(reports[0], quote=NASTY, url=URL)
