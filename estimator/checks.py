@@ -441,8 +441,10 @@ def sensitivity(
     weights): ``width_index`` is how much the posterior sd of log N follows the priors' width
     (1: it scales exactly as they do, as when the data say nothing about the bias; 0: it does
     not move), ``shift_index`` how far the mean of log N moves, in posterior sds, per doubling
-    of alpha; ``sensitivity`` is the larger; ``verdict``: "driven by the bias priors" when
-    ``sensitivity`` >= ``SENSITIVITY_THRESHOLD``, else "driven by the data".
+    of alpha; ``sensitivity`` is the larger; ``verdict``: "driven by the truth prior" when the
+    summary flags the quantity ``prior_dominated`` (the data barely narrow it at all), else
+    "driven by the bias priors" when ``sensitivity`` >= ``SENSITIVITY_THRESHOLD``, else
+    "driven by the data".
 
     Examples
     --------
@@ -464,6 +466,10 @@ def sensitivity(
         lw = (a - 1.0) * lp
         w = np.exp(lw - lw.max())
         local.append(w / w.sum())
+    summary = result.summary(prob=p)
+    dominated = dict(
+        zip(zip(summary.party, summary.category, strict=True), summary.prior_dominated, strict=True)
+    )
     rows = []
     for party, category, d in _headline(result, quantities):
         logd = np.log(np.maximum(d, 1e-300))
@@ -490,9 +496,13 @@ def sensitivity(
         row["shift_index"] = shift_index
         sens = max(width_index, shift_index)
         row["sensitivity"] = sens
-        row["verdict"] = (
-            "driven by the bias priors" if sens >= SENSITIVITY_THRESHOLD else "driven by the data"
-        )
+        if dominated.get((party, category), False):
+            # The truth prior, not the bias priors, sets it: the data barely narrow it.
+            row["verdict"] = "driven by the truth prior"
+        elif sens >= SENSITIVITY_THRESHOLD:
+            row["verdict"] = "driven by the bias priors"
+        else:
+            row["verdict"] = "driven by the data"
         row["reliable"] = bool(max(ks) <= PARETO_K_MAX)
         rows.append(row)
     return pd.DataFrame(rows)

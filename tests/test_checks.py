@@ -73,7 +73,7 @@ def test_sensitivity_gives_a_verdict_with_its_numbers(planted):
     _, res = planted
     s = res.sensitivity()
     assert len(s) == len(res.summary())
-    assert set(s.verdict) <= {"driven by the data", "driven by the bias priors"}
+    assert set(s.verdict) <= {"driven by the data", "driven by the bias priors", "driven by the truth prior"}
     for col in ("median_a0.5", "median_a2", "width_ratio_a0.5", "pareto_k_a2", "sensitivity", "reliable"):
         assert col in s.columns
     assert (s.sensitivity >= 0).all()

@@ -67,3 +67,12 @@ def test_example_reports_carry_provenance_through(nato):
         "at_least",
         "approx",
     }
+
+
+def test_sensitivity_verdict_agrees_with_the_prior_dominated_flag(nato):
+    _, res = nato
+    s = res.summary().merge(res.sensitivity(), on=["party", "category"])
+    dominated = s[s.prior_dominated]
+    assert len(dominated) >= 1  # "at least 121 children" alone barely narrows its prior
+    assert (dominated.verdict == "driven by the truth prior").all()
+    assert (s[~s.prior_dominated].verdict != "driven by the truth prior").all()
