@@ -255,7 +255,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         knot_days=settings.get("knot_days", 7),
         stance_bias=meta.get("stance_prior"),
     )
-    built = build_model(spec)
+    built = build_model(spec, robust=bool(settings.get("robust", False)))
     result = Result(
         spec=spec,
         built=built,

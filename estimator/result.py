@@ -69,12 +69,8 @@ class Result:
         # The model's data as fitted: a compiled model is reused for later fits of the same
         # structure with other data, so functions of this result read this copy, not the model.
         self.data = {v.name: v.get_value(borrow=False) for v in built.model.data_vars}
-        if settings.get("robust") and not getattr(built, "robust", False):
-            # A model rebuilt without the flag (an older loader): rebuild it robust, so the
-            # per-report log-likelihoods and predictions are the fitted model's.
-            from .model.build import build_model
-
-            self.built = build_model(spec, robust=True)
+        if bool(settings.get("robust")) != bool(getattr(built, "robust", False)):
+            raise ModelError("the model given to Result was not built with the fit's robust setting.")
         size = (
             len(spec.kind) * idata.posterior.sizes.get("chain", 1) * idata.posterior.sizes.get("draw", 1)
             if "posterior" in idata.groups()

@@ -113,3 +113,16 @@ def test_records_are_plain_json():
     out = records(frame)
     assert out == [{"a": 1.5, "d": "2022-03-02", "t": "2022-03-02"}, {"a": None, "d": None, "t": None}]
     json.dumps(out, allow_nan=False)
+
+
+def test_robust_fit_round_trips_as_robust(tmp_path):
+    sim = est.simulate(n_reports=12, temporal=False, random_seed=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", est.FitWarning)
+        res = est.estimate(
+            sim.reports, sources=sim.sources, robust=True, draws=100, tune=100, chains=2, random_seed=2
+        )
+    back = load(save(res, tmp_path / "robust.zip"))
+    assert back.settings["robust"] and back.built.robust
+    pdt.assert_frame_equal(back.summary(), res.summary())
+    np.testing.assert_allclose(back.reports()["elpd_loo"], res.reports()["elpd_loo"])
