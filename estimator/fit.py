@@ -147,41 +147,18 @@ def estimate(
         raise ModelError(f"start/as_of: {e}; write dates as YYYY-MM-DD.") from None
     clean = validate(reports, aggregates=aggs, start=start_d)
 
-    dated = [c.date is not None for c in clean]
+    undated = [c for c in clean if c.date is None]
     notes: list[str] = []
     if mode == "auto":
-        if all(dated):
-            temporal = True
-        elif not any(dated):
-            temporal = False
-        else:
-            raise ReportError(
-                [
-                    Problem(
-                        c.index,
-                        c.report.source,
-                        "has no date while other reports do",
-                        "Give it a date, or use mode='static' to ignore dates.",
-                    )
-                    for c in clean
-                    if c.date is None
-                ]
-            )
+        temporal = not undated
+        mixed = bool(undated) and len(undated) < len(clean)
     else:
         temporal = mode == "temporal"
-        if temporal and not all(dated):
-            raise ReportError(
-                [
-                    Problem(
-                        c.index,
-                        c.report.source,
-                        "has no date (temporal mode)",
-                        "Give it a date, or use mode='static'.",
-                    )
-                    for c in clean
-                    if c.date is None
-                ]
-            )
+        mixed = temporal and bool(undated)
+    if mixed:
+        what = "has no date while other reports do" if mode == "auto" else "has no date (temporal mode)"
+        todo = "Give it a date, or use mode='static' to ignore dates."
+        raise ReportError([Problem(c.index, c.report.source, what, todo) for c in undated])
     if temporal:
         dates = [c.date for c in clean if c.date is not None]
         if start_d is None:
