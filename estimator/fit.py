@@ -273,7 +273,6 @@ def _structure_key(spec: ModelSpec, robust: bool, target_accept: float) -> tuple
         arr(spec.bias_stance),
         repr(sorted(spec.stance_prior.items())),
         tuple(spec.cover_rows),
-        bool((spec.t_begin > 0).any()),
         horizon,
     )
 

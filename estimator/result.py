@@ -221,7 +221,7 @@ class Result:
         from .checks import report_checks
 
         prob = self._prob(prob)
-        pred = self._predictive()
+        pred = self._predictive
         spec = self.spec
         loo = report_checks(self).to_dict(orient="records")
         rows = []
@@ -504,7 +504,7 @@ class Result:
         return eta, sd
 
     @cached_property
-    def _pred_cache(self) -> np.ndarray:
+    def _predictive(self) -> np.ndarray:
         spec = self.spec
         eta, sd = self._eta_draws()
         rng = np.random.default_rng(self.settings.get("random_seed"))
@@ -526,9 +526,6 @@ class Result:
             p = alpha / (alpha + mu)
             pred[:, cols] = rng.negative_binomial(alpha, p)
         return pred
-
-    def _predictive(self) -> np.ndarray:
-        return self._pred_cache
 
 
 def _q(d: np.ndarray, p: float) -> float:

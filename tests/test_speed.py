@@ -41,7 +41,7 @@ def test_second_fit_of_same_shape_does_not_recompile():
     ratio = second.summary()["median"].to_numpy() / first.summary()["median"].to_numpy()
     assert np.all((ratio > 1.5) & (ratio < 2.6)), ratio
     # The first result still predicts from its own data, not the data now in the shared model.
-    first.__dict__.pop("_pred_cache", None)
+    first.__dict__.pop("_predictive", None)
     first.__dict__.pop("_eta_fn", None)
     np.testing.assert_allclose(first.reports()["pred_median"], first_pred, rtol=1e-12)
 
