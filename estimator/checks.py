@@ -269,54 +269,53 @@ def influence_data(
 ) -> pd.DataFrame:
     """How each headline quantity moves when each source is left out (one refit per source).
 
-    Each refit calls :func:`estimate` on the reports of the other sources with the settings of
-    the original fit (``draws`` defaults to at most 500 per chain). One row per (source left
-    out, quantity): ``median, lower, upper`` of the full fit, ``median_without, lower_without,
-    upper_without`` of the refit (NaN when no other report informs the quantity), ``shift``
-    (median_without / median - 1), ``n_reports`` left out and ``refit_problems`` (the refit's
-    diagnostics problems, in words; empty when fine).
+    Each refit is the same model with that source's reports weighted out of the likelihood
+    (``ModelSpec.without``: the truth prior is re-centred on the remaining reports), so it reuses
+    the compiled model and runs with the settings of the original fit (``draws`` defaults to at
+    most 500 per chain). One row per (source left out, quantity): ``median, lower, upper`` of the
+    full fit, ``median_without, lower_without, upper_without`` of the refit (NaN when no other
+    report informs the quantity), ``shift`` (median_without / median - 1), ``n_reports`` left out
+    and ``refit_problems`` (the refit's diagnostics problems, in words; empty when fine).
 
     Examples
     --------
     >>> influence_data(result, draws=300)  # doctest: +SKIP
     """
-    from .fit import estimate
+    from .fit import fit_spec
 
     s = result.settings
     prob = float(s.get("prob", 0.9))
     heads = _headline(result, quantities)
     full = result.summary(prob=prob).set_index(["party", "category"])
     spec = result.spec
-    sources = sorted({c.report.source for c in spec.clean})
+    names = np.array([c.report.source for c in spec.clean])
+    leaves_of = {(q.party, q.category): list(q.leaves) for q in result.quantities}
     rows = []
-    for src in sources:
-        keep = [result.reports_given[c.index] for c in spec.clean if c.report.source != src]
-        n_out = sum(c.report.source == src for c in spec.clean)
+    for src in sorted(set(names)):
+        drop = names == src
+        n_out = int(drop.sum())
         refit = None
         problems = ""
-        if keep:
+        # A quantity is informed without the source when a remaining report is about one of
+        # its leaves or a leaf linked to the same free quantity.
+        kept_free = set(spec.free[np.flatnonzero(spec.membership[~drop].any(axis=0))].tolist())
+        informed = {k: bool(kept_free & set(spec.free[v].tolist())) for k, v in leaves_of.items()}
+        if (~drop).any():
+            settings = {
+                **s,
+                "draws": draws or min(int(s.get("draws", 500)), 500),
+                "random_seed": random_seed if random_seed is not None else s.get("random_seed"),
+            }
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FitWarning)
                 try:
-                    refit = estimate(
-                        keep,
+                    refit = fit_spec(
+                        spec.without(drop),
+                        reports=result.reports_given,
                         sources=result.sources_given,
-                        aggregates=s.get("aggregates"),
-                        links=spec.links,
-                        start=s.get("start"),
-                        as_of=s.get("as_of"),
-                        mode=s.get("mode", "auto"),
-                        stance_bias=spec.stance_prior,
-                        knot_days=int(s.get("knot_days", spec.knot_days)),
-                        prob=prob,
-                        draws=draws or min(int(s.get("draws", 500)), 500),
-                        tune=int(s.get("tune", 1000)),
-                        chains=int(s.get("chains", 4)),
-                        sampler=s.get("sampler", "pymc"),
-                        target_accept=float(s.get("target_accept", 0.95)),
-                        random_seed=random_seed if random_seed is not None else s.get("random_seed"),
+                        settings=settings,
                         progressbar=False,
-                        robust=bool(s.get("robust", False)),
+                        eager=False,
                     )
                     problems = "; ".join(refit.problems)
                 except ModelError as e:
@@ -337,7 +336,7 @@ def influence_data(
                 "lower_without": float("nan"),
                 "upper_without": float("nan"),
             }
-            if other is not None and (party, category) in other.index:
+            if other is not None and informed.get((party, category), False):
                 o = other.loc[(party, category)]
                 row.update(
                     {

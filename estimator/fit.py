@@ -180,27 +180,6 @@ def estimate(
     )
     for s in spec.undeclared:
         notes.append(f"Source {s!r} is not in sources: treated as neutral (no affiliation).")
-    compiled = compiled_model(spec, robust=robust, target_accept=target_accept)
-    built = compiled.built
-    if method == "advi":
-        idata = _advi(
-            compiled.built.model, draws=draws * chains, random_seed=random_seed, progressbar=progressbar
-        )
-        notes.append(
-            "Approximate fit (ADVI) for a preview: intervals are usually too narrow and there are no MCMC diagnostics; refit with method='nuts' before publishing."
-        )
-    else:
-        idata = sample(
-            compiled,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores,
-            sampler=sampler,
-            target_accept=target_accept,
-            random_seed=random_seed,
-            progressbar=progressbar,
-        )
     settings = {
         "mode": "temporal" if temporal else "static",
         "start": start_d,
@@ -217,16 +196,73 @@ def estimate(
         "robust": robust,
         "method": method,
     }
-    result = Result(
-        spec=spec,
-        built=built,
-        idata=idata,
-        sources=list(sources),
+    return fit_spec(
+        spec,
         reports=reports,
+        sources=sources,
         settings=settings,
         notes=notes,
+        cores=cores,
+        progressbar=progressbar,
     )
-    if method == "nuts":
+
+
+def fit_spec(
+    spec: ModelSpec,
+    *,
+    reports: Sequence[Report],
+    sources: Sequence[Source],
+    settings: dict[str, Any],
+    notes: Sequence[str] = (),
+    cores: int | None = None,
+    progressbar: bool | None = None,
+    check: bool = True,
+    eager: bool = True,
+) -> Result:
+    """Sample the model of ``spec`` with ``settings`` (those :func:`estimate` records) and wrap it.
+
+    The model is compiled once per structure (:func:`compiled_model`): refits of data of the
+    same shape, such as a spec with some reports weighted out (``ModelSpec.without``), only swap
+    the data. ``check=False`` skips the diagnostics warning; ``eager=False`` leaves the per-report
+    log-likelihood to be computed when first asked for.
+    """
+    s = settings
+    robust, target_accept = bool(s["robust"]), float(s["target_accept"])
+    notes = list(notes)
+    compiled = compiled_model(spec, robust=robust, target_accept=target_accept)
+    if s["method"] == "advi":
+        idata = _advi(
+            compiled.built.model,
+            draws=int(s["draws"]) * int(s["chains"]),
+            random_seed=s["random_seed"],
+            progressbar=progressbar,
+        )
+        notes.append(
+            "Approximate fit (ADVI) for a preview: intervals are usually too narrow and there are no MCMC diagnostics; refit with method='nuts' before publishing."
+        )
+    else:
+        idata = sample(
+            compiled,
+            draws=int(s["draws"]),
+            tune=int(s["tune"]),
+            chains=int(s["chains"]),
+            cores=cores,
+            sampler=s["sampler"],
+            target_accept=target_accept,
+            random_seed=s["random_seed"],
+            progressbar=progressbar,
+        )
+    result = Result(
+        spec=spec,
+        built=compiled.built,
+        idata=idata,
+        sources=list(sources),
+        reports=list(reports),
+        settings=dict(s),
+        notes=notes,
+        eager=eager,
+    )
+    if check and s["method"] == "nuts":
         result.check(warn=True)
     return result
 
@@ -237,6 +273,7 @@ class _Compiled:
 
     built: BuiltModel
     step: Any = None
+    nutpie: Any = None  # nutpie's compiled model, made on the first nutpie fit
 
 
 #: Models compiled in this process, by the structure of their data (see ``_structure_key``).
@@ -336,6 +373,17 @@ def sample(
     with model, warnings.catch_warnings():
         # PyMC's own convergence messages are replaced by Result.check(), which names quantities.
         warnings.filterwarnings("ignore", message=".*[Tt]he number of samples is too small.*")
+        if sampler == "nutpie":
+            return _sample_nutpie(
+                compiled,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                cores=cores,
+                target_accept=target_accept,
+                random_seed=random_seed,
+                progressbar=progressbar,
+            )
         if sampler != "pymc":
             return pm.sample(
                 draws=draws,
@@ -364,3 +412,34 @@ def sample(
             compute_convergence_checks=False,
             return_inferencedata=True,
         )
+
+
+def _sample_nutpie(
+    compiled: _Compiled,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int,
+    target_accept: float,
+    random_seed: int | None,
+    progressbar: bool,
+):
+    """nutpie's NUTS on a model compiled once per structure; each fit passes its own data."""
+    import nutpie
+
+    model = compiled.built.model
+    if compiled.nutpie is None:
+        compiled.nutpie = nutpie.compile_pymc_model(model)
+    values = {v.name: v.get_value() for v in model.data_vars}
+    seed = int(np.random.default_rng(random_seed).integers(2**31))
+    return nutpie.sample(
+        compiled.nutpie.with_data(**values),
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=cores,
+        seed=seed,
+        target_accept=target_accept,
+        progress_bar=progressbar,
+    )

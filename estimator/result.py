@@ -62,6 +62,7 @@ class Result:
         reports: Sequence[Report],
         settings: dict[str, Any],
         notes: list[str],
+        eager: bool = True,
     ) -> None:
         self.spec, self.built, self.idata = spec, built, idata
         self.sources_given, self.reports_given = list(sources), list(reports)
@@ -76,7 +77,7 @@ class Result:
             if "posterior" in idata.groups()
             else 0
         )
-        if 0 < size <= EAGER_LOGLIK_MAX:
+        if eager and 0 < size <= EAGER_LOGLIK_MAX:
             # The per-report log-likelihood goes into idata now, not lazily, so that a saved
             # result and the one it was saved from hold the same groups (checks.log_likelihood).
             # Above EAGER_LOGLIK_MAX values it is computed when first asked for.

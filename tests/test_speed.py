@@ -71,3 +71,34 @@ def test_nutpie_gives_the_same_posterior_as_pymc():
     # Medians agree within Monte Carlo error: a few posterior sds over sqrt(ESS).
     mc = 4 * a["sd"] / np.sqrt(np.minimum(a["ess_bulk"], b["ess_bulk"]))
     assert (np.abs(a["median"] - b["median"]) < mc + 0.02 * a["median"]).all(), (a, b)
+
+
+def test_influence_refits_reuse_the_compiled_model_and_match_a_fit_without_the_source():
+    reports = [
+        est.Report(source="UN", party="A", category="killed", kind="exact", value=1_000),
+        est.Report(source="OSCE", party="A", category="killed", kind="range", low=900, high=1_400),
+        est.Report(source="Tabloid", party="A", category="killed", kind="exact", value=9_000),
+        est.Report(source="Tabloid", party="A", category="wounded", kind="at_least", value=2_000),
+        est.Report(source="UN", party="A", category="wounded", kind="approx", value=3_000),
+    ]
+    sources = [est.Source("UN"), est.Source("OSCE"), est.Source("Tabloid")]
+    kw = dict(sources=sources, draws=1000, tune=500, chains=2, random_seed=4)
+    real = pm.Model.logp_dlogp_function
+    with (
+        warnings.catch_warnings(),
+        mock.patch.object(pm.Model, "logp_dlogp_function", autospec=True, side_effect=real) as spy,
+    ):
+        warnings.simplefilter("ignore", est.FitWarning)
+        full = est.estimate(reports, **kw)
+        compiled = spy.call_count
+        inf = full.influence(draws=1000).set_index(["source", "category"])
+        assert spy.call_count == compiled, "influence() compiled the model again"
+        # The same question asked the slow way: a new fit of the reports of the other sources.
+        without = est.estimate([r for r in reports if r.source != "Tabloid"], **kw).summary()
+    row = inf.loc[("Tabloid", "killed")]
+    other = without.set_index("category").loc["killed"]
+    # Weighting a source out is the fit without it: medians agree within Monte Carlo error.
+    mc = 4 * other["sd"] / np.sqrt(other["ess_bulk"]) + 0.03 * other["median"]
+    assert abs(row["median_without"] - other["median"]) < mc, (row, other)
+    assert abs(np.log(row["upper_without"] / other["upper"])) < 0.15, (row, other)
+    assert row["n_reports"] == 2 and row["shift"] < 0

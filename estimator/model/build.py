@@ -184,6 +184,8 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         sd = pt.sqrt(pt.sqr(sd_src[sd_idx]) + pt.sqr(extra_sd))
         y_all = pm.Data("y", spec.y[order], dims="report")
         width_all = pm.Data("width", spec.width[order], dims="report")
+        # 1 or 0 per report: a refit without some reports keeps the graph (and its compile).
+        weight_all = pm.Data("weight", spec.weights()[order], dims="report")
         loglik: dict[str, tuple[np.ndarray, pt.TensorVariable]] = {}
         pos = 0
         for name, rows_np in groups.items():
@@ -211,7 +213,7 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                 term = lik.upper_estimate(y, e, s, robust=rb)
             else:  # count
                 term = lik.count(y, e, s)
-            pm.Potential(f"loglik_{name}", term.sum())
+            pm.Potential(f"loglik_{name}", (term * weight_all[sl]).sum())
             loglik[name] = (rows_np, term)
     truth = ["level", "tau", "steps"] if spec.temporal else ["log_N_free"]
     return BuiltModel(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -101,6 +101,37 @@ class ModelSpec:
     report_stance: list[str]
     undeclared: list[str] = field(default_factory=list)
     clean: list[CleanReport] = field(default_factory=list)
+    #: per report: 1 counts it, 0 leaves it out of the likelihood (a refit without a source
+    #: keeps the model's shape, so it reuses the compiled model); None: all ones.
+    weight: np.ndarray | None = None
+
+    def weights(self) -> np.ndarray:
+        """The weight of each report (ones unless set)."""
+        return np.ones(len(self.kind)) if self.weight is None else np.asarray(self.weight, dtype=float)
+
+    def without(self, drop: np.ndarray) -> ModelSpec:
+        """This spec with the reports where ``drop`` is true left out of the likelihood.
+
+        The shape of the model stays the same (so a compiled model is reused); the truth prior
+        is centred on the reports that remain, as a spec built from them alone would be.
+        """
+        drop = np.asarray(drop, dtype=bool)
+        keep = ~drop
+        kept = [c for c, k in zip(self.clean, keep, strict=True) if k]
+        prior_mu = (
+            _prior_centres(
+                kept,
+                self.membership[keep],
+                self.t_end[keep],
+                self.temporal,
+                self.link_index,
+                self.free,
+                self.links,
+            )
+            if kept
+            else self.prior_mu
+        )
+        return replace(self, weight=self.weights() * keep, prior_mu=prior_mu)
 
     @property
     def n_leaves(self) -> int:
