@@ -1,8 +1,10 @@
 """Benchmark runner: every case with estimator and with the hand-written baseline, side by side.
 
-    python -m benchmarks [--cases nato,synthetic-100] [--impls estimator,baseline]
-                         [--draws 1000] [--tune 1000] [--chains 4] [--timeout 1800]
+    python -m benchmarks [--cases nato,synthetic-100] [--impls estimator,estimator-nutpie,baseline]
+                         [--draws 1000] [--tune 1000] [--chains 4] [--timeout 1800] [--refit]
                          [--out benchmarks/results.md]
+
+``estimator-SAMPLER`` runs the package with that sampler (``estimator`` alone: ``--sampler``).
 
 Each case runs in a fresh process (whole-process wall time, including imports and compilation);
 phases, bulk ESS of the headline quantities per second of sampling, divergences, R-hat and peak
@@ -25,12 +27,14 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 
 def run(case: str, impl: str, args: argparse.Namespace) -> dict:
+    kind, _, sampler = impl.partition("-")
+    sampler = sampler or (args.sampler if kind == "estimator" else "pymc")
     cmd = [
         sys.executable,
         "-m",
         "benchmarks.run_case",
         case,
-        impl,
+        kind,
         "--draws",
         str(args.draws),
         "--tune",
@@ -38,7 +42,8 @@ def run(case: str, impl: str, args: argparse.Namespace) -> dict:
         "--chains",
         str(args.chains),
         "--sampler",
-        args.sampler if impl == "estimator" else "pymc",
+        sampler,
+        *(["--refit"] if args.refit and kind == "estimator" else []),
     ]
     t = time.perf_counter()
     try:
@@ -50,36 +55,46 @@ def run(case: str, impl: str, args: argparse.Namespace) -> dict:
         if line.startswith("RESULT "):
             row = json.loads(line[7:])
             row["wall_s"] = wall
+            row["impl"] = impl
             return row
     return {"case": case, "impl": impl, "error": (out.stderr or out.stdout).strip().splitlines()[-1:]}
 
 
 def table(rows: list[dict]) -> str:
     head = (
-        "| case | impl | reports | wall s | import | build | compile | sampling | post | min ESS (N) | ESS/s | "
-        "div | max R-hat | peak MB (main / worker) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| case | impl | reports | wall s | import | build | compile | sampling | post | refit | min ESS (N) | "
+        "ESS/s sampling | ESS/s process | div | max R-hat | peak MB (main / worker) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     lines = []
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['case']} | {r['impl']} | | not run: {r['error']} | | | | | | | | | | |")
+            lines.append(f"| {r['case']} | {r['impl']} | | not run: {r['error']} | | | | | | | | | | | | |")
             continue
+        refit = f"{r['refit_s']:.1f}" if r.get("refit_s") is not None else ""
+        per_process = r.get("ess_per_process_s", r["min_ess_bulk_N"] / r["wall_s"])
         lines.append(
             f"| {r['case']} | {r['impl']} | {r['reports']:,} | {r['wall_s']:.1f} | {r['import_s']:.1f} | {r['build_s']:.1f} | "
-            f"{r['compile_s']:.1f} | {r['sample_s']:.1f} | {r['post_s']:.1f} | {r['min_ess_bulk_N']:.0f} | {r['ess_per_s']:.1f} | "
-            f"{r['divergences']} | {r['max_r_hat']:.3f} | {r['peak_mb_main']:.0f} / {r['peak_mb_worker']:.0f} |"
+            f"{r['compile_s']:.1f} | {r['sample_s']:.1f} | {r['post_s']:.1f} | {refit} | {r['min_ess_bulk_N']:.0f} | "
+            f"{r['ess_per_s']:.1f} | {per_process:.1f} | {r['divergences']} | {r['max_r_hat']:.3f} | "
+            f"{r['peak_mb_main']:.0f} / {r['peak_mb_worker']:.0f} |"
         )
     ratios = [
         "",
-        "| case | wall time baseline / estimator | ESS per s estimator / baseline |",
-        "|---|---|---|",
+        "| case | impl | wall time baseline / impl | ESS/s sampling impl / baseline | ESS/s process impl / baseline |",
+        "|---|---|---|---|---|",
     ]
     by = {(r["case"], r["impl"]): r for r in rows if "error" not in r}
-    for case in dict.fromkeys(r["case"] for r in rows):
-        a, b = by.get((case, "estimator")), by.get((case, "baseline"))
-        if a and b:
+
+    def per_process(r: dict) -> float:
+        return r.get("ess_per_process_s", r["min_ess_bulk_N"] / r["wall_s"])
+
+    for case, impl in dict.fromkeys((r["case"], r["impl"]) for r in rows):
+        a, b = by.get((case, impl)), by.get((case, "baseline"))
+        if a and b and impl != "baseline":
             ratios.append(
-                f"| {case} | {b['wall_s'] / a['wall_s']:.1f}x | {a['ess_per_s'] / b['ess_per_s']:.1f}x |"
+                f"| {case} | {impl} | {b['wall_s'] / a['wall_s']:.1f}x | {a['ess_per_s'] / b['ess_per_s']:.1f}x | "
+                f"{per_process(a) / per_process(b):.1f}x |"
             )
     return head + "\n".join(lines) + ("\n" + "\n".join(ratios) if len(ratios) > 3 else "") + "\n"
 
@@ -93,6 +108,7 @@ def main() -> None:
     ap.add_argument("--chains", type=int, default=4)
     ap.add_argument("--sampler", default="pymc")
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--refit", action="store_true", help="also time a refit of the same structure")
     ap.add_argument("--out", default=str(HERE / "results.md"))
     ap.add_argument("--jsonl", default=str(HERE / "results.jsonl"))
     args = ap.parse_args()

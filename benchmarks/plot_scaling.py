@@ -25,8 +25,11 @@ def main() -> None:
     rows = [json.loads(line) for line in pathlib.Path(args.jsonl).read_text().splitlines() if line.strip()]
     rows = [r for r in rows if "error" not in r and r["case"].startswith("synthetic")]
     fig, ax = plt.subplots(figsize=(6, 4))
-    for impl, marker in (("estimator", "o"), ("baseline", "s")):
-        pts = sorted((r["reports"], r["wall_s"], r["sample_s"]) for r in rows if r["impl"] == impl)
+    impls = sorted({r["impl"] for r in rows}, key=lambda i: (i == "baseline", i))
+    for impl, marker in zip(impls, "o^Ds", strict=False):
+        # The latest run of each (case, impl) counts.
+        latest = {r["case"]: r for r in rows if r["impl"] == impl}
+        pts = sorted((r["reports"], r["wall_s"], r["sample_s"]) for r in latest.values())
         if not pts:
             continue
         n, wall, samp = zip(*pts, strict=True)

@@ -1,6 +1,6 @@
 """Fit one case with one implementation in this process and print one JSON line of measurements.
 
-    python -m benchmarks.run_case CASE IMPL [--draws N] [--tune N] [--chains N] [--sampler S]
+    python -m benchmarks.run_case CASE IMPL [--draws N] [--tune N] [--chains N] [--sampler S] [--refit]
 
 IMPL is ``estimator`` (the package) or ``baseline`` (benchmarks/baseline.py). The runner
 (``python -m benchmarks``) calls this in a fresh process per case, to time whole processes.
@@ -38,6 +38,7 @@ def main() -> None:
     ap.add_argument("--chains", type=int, default=4)
     ap.add_argument("--sampler", default="pymc")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--refit", action="store_true", help="also time a second fit of the same structure")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     from .cases import load_case
@@ -73,13 +74,16 @@ def main() -> None:
     t = time.perf_counter()
     if args.impl == "estimator" and args.sampler == "pymc":
         compiled.step = pm.NUTS(model=model, target_accept=target_accept)
+    elif args.impl == "estimator" and args.sampler == "nutpie":
+        import nutpie
+
+        compiled.nutpie = nutpie.compile_pymc_model(model)
     elif args.impl == "baseline":
         model.logp_dlogp_function()  # what pm.sample compiles first; timed on its own
     t_compile = time.perf_counter() - t
 
-    t = time.perf_counter()
-    if args.impl == "estimator":
-        idata = sample(
+    def fit(seed: int):
+        return sample(
             compiled,
             draws=args.draws,
             tune=args.tune,
@@ -87,9 +91,13 @@ def main() -> None:
             cores=None,
             sampler=args.sampler,
             target_accept=target_accept,
-            random_seed=args.seed,
+            random_seed=seed,
             progressbar=False,
         )
+
+    t = time.perf_counter()
+    if args.impl == "estimator":
+        idata = fit(args.seed)
     else:
         with model:  # pm.sample as a user calls it: defaults but for the draws and seed
             idata = pm.sample(
@@ -110,6 +118,12 @@ def main() -> None:
     div = int(idata.sample_stats["diverging"].sum())
     n_med = np.median(post["N"].values.reshape(-1, post["N"].shape[-1]), axis=0)
     t_post = time.perf_counter() - t
+    process_s = time.perf_counter() - T0
+    # A refit of the same structure (what influence() and repeated analyses do): sampling only.
+    t = time.perf_counter()
+    if args.refit and args.impl == "estimator":
+        fit(args.seed + 1)
+    t_refit = time.perf_counter() - t if args.refit and args.impl == "estimator" else None
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
@@ -129,9 +143,11 @@ def main() -> None:
                 "compile_s": t_compile,
                 "sample_s": t_sample,
                 "post_s": t_post,
-                "process_s": time.perf_counter() - T0,
+                "process_s": process_s,
+                "refit_s": t_refit,
                 "min_ess_bulk_N": float(np.min(ess)),
                 "ess_per_s": float(np.min(ess)) / t_sample,
+                "ess_per_process_s": float(np.min(ess)) / process_s,
                 "divergences": div,
                 "max_r_hat": rhat,
                 "peak_mb_main": self_rss,
