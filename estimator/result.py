@@ -19,6 +19,7 @@ from .errors import FitWarning, ModelError
 from .model.build import BuiltModel
 from .model.likelihoods import ROBUST_NU
 from .model.spec import ModelSpec
+from .model.timeline import cumulative_at
 from .reports import Report, Source
 from .stats import z_of
 
@@ -272,10 +273,7 @@ class Result:
             dates = dates.append(pd.DatetimeIndex([pd.Timestamp(spec.as_of)]))
         t = np.array([(d.date() - spec.start).days for d in dates], dtype=float)
         rate = self._thin(np.exp(self.idata.posterior["log_rate"].values))  # (draw, leaf, knot)
-        kd = spec.knot_days
-        cum = np.concatenate([np.zeros(rate.shape[:2] + (1,)), np.cumsum(rate * kd, axis=2)], axis=2)
-        k = np.clip((t // kd).astype(int), 0, spec.n_knots - 1)
-        n = cum[:, :, k] + rate[:, :, k] * (t - k * kd)  # (draw, leaf, day)
+        n = cumulative_at(rate, t, spec.knot_days)  # (draw, leaf, day)
         lo, hi = (1 - prob) / 2, (1 + prob) / 2
         frames = []
         for q in self.quantities:

@@ -30,6 +30,7 @@ from .constants import (
     UPPER_WIDTH,
 )
 from .errors import ModelError
+from .model.timeline import cumulative_at
 from .reports import Report, Source
 from .stats import z_of
 
@@ -136,11 +137,9 @@ def simulate(
         walk = np.cumsum(rng.normal(size=(len(leaves), n_knots)), axis=1)
         walk -= walk.mean(axis=1, keepdims=True)
         rate = np.exp(level[:, None] + tau[:, None] * walk)
-        cum = np.concatenate([np.zeros((len(leaves), 1)), np.cumsum(rate * KNOT_DAYS, axis=1)], axis=1)
 
         def truth_at(t: float) -> np.ndarray:
-            k = min(int(t // KNOT_DAYS), n_knots - 1)
-            return cum[:, k] + rate[:, k] * (t - k * KNOT_DAYS)
+            return cumulative_at(rate, t, KNOT_DAYS)[:, 0]
     else:
         static = scale * np.exp(rng.normal(0, truth_sd, len(leaves)))
 

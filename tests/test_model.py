@@ -91,3 +91,18 @@ def test_window_reports_observe_the_difference_of_cumulative_truth():
     assert eta[1] == pytest.approx(np.log(cumulative(killed, 59) - cumulative(killed, 31)), rel=1e-9)
     total = sum(cumulative(i, 45) for i in range(len(spec.leaves)))
     assert eta[2] == pytest.approx(np.log(total), rel=1e-9)
+
+
+def test_numpy_cumulative_truth_matches_the_model_graph():
+    from estimator.model.build import _truth_at
+    from estimator.model.timeline import cumulative_at
+
+    rng = np.random.default_rng(3)
+    rate = np.exp(rng.normal(size=(3, 6)))  # (leaf, knot)
+    kd = 7.0
+    cum = np.concatenate([np.zeros((3, 1)), np.cumsum(rate * kd, axis=1)], axis=1)
+    t = np.array([0.0, 3.5, 7.0, 20.0, 41.0, 55.0])  # the last is past the final knot
+    graph = _truth_at(pytensor.shared(cum), pytensor.shared(rate), pytensor.shared(t), kd, 6).eval()
+    np.testing.assert_allclose(cumulative_at(rate, t, kd).T, graph, rtol=1e-12)
+    # Day 0 is zero; a rate of 1 per day throughout gives the day count.
+    np.testing.assert_allclose(cumulative_at(np.ones(4), [0, 10, 27.5], 7), [0, 10, 27.5])
