@@ -14,6 +14,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from .__main__ import wall  # noqa: E402
+
 HERE = pathlib.Path(__file__).resolve().parent
 
 
@@ -29,7 +31,7 @@ def main() -> None:
     for impl, marker in zip(impls, "o^Ds", strict=False):
         # The latest run of each (case, impl) counts.
         latest = {r["case"]: r for r in rows if r["impl"] == impl}
-        pts = sorted((r["reports"], r["wall_s"], r["sample_s"]) for r in latest.values())
+        pts = sorted((r["reports"], wall(r), r["sample_s"]) for r in latest.values())
         if not pts:
             continue
         n, wall, samp = zip(*pts, strict=True)
@@ -37,7 +39,7 @@ def main() -> None:
         ax.plot(n, samp, marker=marker, linestyle="--", label=f"{impl}: sampling")
     if rows:
         n0 = min(r["reports"] for r in rows)
-        base = min(r["wall_s"] for r in rows if r["reports"] == n0)
+        base = min(wall(r) for r in rows if r["reports"] == n0)
         xs = sorted({r["reports"] for r in rows})
         ax.plot(
             xs,
