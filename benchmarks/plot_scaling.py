@@ -34,8 +34,8 @@ def main() -> None:
         pts = sorted((r["reports"], wall(r), r["sample_s"]) for r in latest.values())
         if not pts:
             continue
-        n, wall, samp = zip(*pts, strict=True)
-        ax.plot(n, wall, marker=marker, label=f"{impl}: whole process")
+        n, walls, samp = zip(*pts, strict=True)
+        ax.plot(n, walls, marker=marker, label=f"{impl}: whole process")
         ax.plot(n, samp, marker=marker, linestyle="--", label=f"{impl}: sampling")
     if rows:
         n0 = min(r["reports"] for r in rows)
