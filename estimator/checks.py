@@ -266,6 +266,7 @@ def influence_data(
     quantities: Sequence[tuple[str, str]] | None = None,
     draws: int | None = None,
     random_seed: int | None = None,
+    sampler: str | None = None,
 ) -> pd.DataFrame:
     """How each headline quantity moves when each source is left out (one refit per source).
 
@@ -279,10 +280,14 @@ def influence_data(
 
     Examples
     --------
-    >>> influence_data(result, draws=300)  # doctest: +SKIP
+    >>> influence_data(result, draws=300, sampler="nutpie")  # doctest: +SKIP
     """
-    from .fit import fit_spec
+    from .fit import SAMPLERS, fit_spec
 
+    if sampler is not None and sampler not in SAMPLERS:
+        raise ModelError(
+            f"sampler={sampler!r}: use one of {', '.join(SAMPLERS)}{_did_you_mean(sampler, SAMPLERS)}."
+        )
     s = result.settings
     prob = float(s.get("prob", 0.9))
     heads = _headline(result, quantities)
@@ -305,6 +310,7 @@ def influence_data(
                 **s,
                 "draws": draws or min(int(s.get("draws", 500)), 500),
                 "random_seed": random_seed if random_seed is not None else s.get("random_seed"),
+                "sampler": sampler or s.get("sampler", "pymc"),
             }
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FitWarning)

@@ -129,6 +129,8 @@ def test_leaving_out_each_source_moves_the_estimate_the_right_way():
     plt.close(fig)
     with pytest.raises(est.ModelError, match="lacks"):
         checks.plot_influence(inf.drop(columns="median_without"))
+    with pytest.raises(est.ModelError, match="did you mean 'nutpie'"):
+        res.influence(sampler="nutpy")
 
 
 def test_robust_fit_keeps_the_truth_despite_a_fabrication(planted):
