@@ -282,12 +282,10 @@ def influence_data(
     --------
     >>> influence_data(result, draws=300, sampler="nutpie")  # doctest: +SKIP
     """
-    from .fit import SAMPLERS, fit_spec
+    from .fit import SAMPLERS, check_choice, fit_spec
 
-    if sampler is not None and sampler not in SAMPLERS:
-        raise ModelError(
-            f"sampler={sampler!r}: use one of {', '.join(SAMPLERS)}{_did_you_mean(sampler, SAMPLERS)}."
-        )
+    if sampler is not None:
+        check_choice("sampler", sampler, SAMPLERS)
     s = result.settings
     prob = float(s.get("prob", 0.9))
     heads = _headline(result, quantities)

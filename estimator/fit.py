@@ -32,6 +32,14 @@ METHODS = ("nuts", "advi")
 ADVI_STEPS = 20_000
 
 
+def check_choice(name: str, value: object, options: Sequence[str]) -> None:
+    """Raise a ModelError naming the options (and the closest one) when ``value`` is not one."""
+    if value not in options:
+        raise ModelError(
+            f"{name}={value!r}: use one of {', '.join(options)}{_did_you_mean(str(value), options)}."
+        )
+
+
 def estimate(
     reports: Sequence[Report],
     *,
@@ -116,16 +124,9 @@ def estimate(
     >>> result = est.estimate(reports, sources=sources, random_seed=1)  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
-    if mode not in MODES:
-        raise ModelError(f"mode={mode!r}: use one of {', '.join(MODES)}{_did_you_mean(mode, MODES)}.")
-    if method not in METHODS:
-        raise ModelError(
-            f"method={method!r}: use one of {', '.join(METHODS)}{_did_you_mean(method, METHODS)}."
-        )
-    if sampler not in SAMPLERS:
-        raise ModelError(
-            f"sampler={sampler!r}: use one of {', '.join(SAMPLERS)}{_did_you_mean(sampler, SAMPLERS)}."
-        )
+    check_choice("mode", mode, MODES)
+    check_choice("method", method, METHODS)
+    check_choice("sampler", sampler, SAMPLERS)
     if not 0 < prob < 1:
         raise ModelError(f"prob={prob!r} must be between 0 and 1, e.g. 0.9.")
     if knot_days < 1:

@@ -134,3 +134,15 @@ def test_poor_fit_warns_in_words():
     sim = est.simulate(n_reports=8, temporal=False, random_seed=6)
     with pytest.warns(est.FitWarning, match=r"ESS .* < 400 for .*raise draws="):
         est.estimate(sim.reports, sources=sim.sources, draws=30, tune=30, chains=2, random_seed=1)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "suggestion"),
+    [("mode", "temporel", "temporal"), ("sampler", "nutpy", "nutpie"), ("method", "avdi", "advi")],
+)
+def test_unknown_option_names_the_choices_and_the_closest(option, value, suggestion):
+    reports = [est.Report(source="UN", party="A", category="killed", kind="exact", value=100)]
+    with pytest.raises(
+        est.ModelError, match=rf"{option}='{value}': use one of .*did you mean '{suggestion}'"
+    ):
+        est.estimate(reports, **{option: value})
