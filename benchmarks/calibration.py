@@ -8,7 +8,9 @@ each interval, with its Monte Carlo error (datasets are the independent unit: ro
 dataset share a fit), and a chi-square test of the ranks' uniformity.
 
 ``--misspec`` draws data the model does not assume (fabricated figures, heavy-tailed noise,
-drifting biases); ``--robust`` fits those with Student-t noise. Run::
+drifting biases, bounds hedged next to the source's value); ``--robust`` fits those with
+Student-t noise. ``--kinds exact,range`` draws only those kinds of figure (to find which kind
+a miscalibration comes from; give it its own ``--out`` file). Run::
 
     python -m benchmarks.calibration --n 200 --mode static --jobs 2 --out out/cal_static.csv
     python -m benchmarks.calibration --table out/cal_static.csv    # tabulate finished runs
@@ -41,6 +43,7 @@ MISSPEC: dict[str, dict[str, Any]] = {
     "wild": {"wild_share": 0.15},  # one figure in seven fabricated, off by a factor 5 to 20
     "heavy": {"noise_df": 2.0},  # Student-t noise with 2 degrees of freedom (infinite variance)
     "drift": {"bias_drift": 1.5},  # biases drift by up to a factor e^1.5 ~ 4.5 over the period
+    "hedged": {"bounds": "hedged"},  # bounds drawn near the source's value, not censored
 }
 MODES = ("static", "temporal")
 #: Posterior draws a truth is ranked among (SBC): 99 draws give ranks 0..99.
@@ -60,6 +63,8 @@ class Setup:
     tune: int = 400
     chains: int = 2
     sampler: str = "pymc"
+    #: kinds of figure drawn (None: every kind); give each choice its own ``--out`` file
+    kinds: tuple[str, ...] | None = None
 
 
 def simulate_dataset(setup: Setup, seed: int):
@@ -81,6 +86,7 @@ def simulate_dataset(setup: Setup, seed: int):
         temporal=setup.mode == "temporal",
         days=120,
         random_seed=seed,
+        **({"kinds": setup.kinds} if setup.kinds else {}),
         **MISSPEC[setup.misspec],
     )
 
@@ -300,6 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--reports", type=int, default=16, help="reports per dataset")
     ap.add_argument("--sampler", default="pymc")
     ap.add_argument("--first-seed", type=int, default=1)
+    ap.add_argument(
+        "--kinds", default=None, help="comma-separated kinds of figure to draw (default: all); own --out file"
+    )
     ap.add_argument("--table", nargs="+", default=None, help="only tabulate these CSVs")
     a = ap.parse_args(argv)
     if a.table:
@@ -313,6 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             draws=a.draws,
             tune=a.tune,
             sampler=a.sampler,
+            kinds=tuple(a.kinds.split(",")) if a.kinds else None,
         )
         rows = run(setup, a.n, jobs=a.jobs, out=a.out, first_seed=a.first_seed)
     print(markdown(coverage_table(rows)))

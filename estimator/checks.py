@@ -104,10 +104,20 @@ def log_likelihood(result: Result) -> np.ndarray:
 
 def _psis(log_ratios: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Smoothed normalised log weights (..., S) and Pareto k (...) of raw log ratios (..., S)."""
+    r = np.asarray(log_ratios, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ArviZ warns on high k; we report k instead
-        lw, k = az.psislw(np.asarray(log_ratios, dtype=float).copy())
-    return np.asarray(lw), np.asarray(k)
+        lw, k = az.psislw(r.copy())
+    lw, k = np.asarray(lw), np.asarray(k)
+    # A report whose likelihood hardly varies over the draws (a bound far from every draw) has
+    # ratios that differ by less than rounding: the Pareto fit returns NaN there, but its
+    # weights are just the raw ones, as good as uniform, with no tail to smooth.
+    flat = ~np.isfinite(lw).all(axis=-1) | (np.ptp(r, axis=-1) < 1e-6)
+    if flat.any():
+        raw = r[flat] - r[flat].max(axis=-1, keepdims=True)
+        lw[flat] = raw - np.log(np.exp(raw).sum(axis=-1, keepdims=True))
+        k = np.where(flat, 0.0, k) if k.ndim else np.asarray(0.0)
+    return lw, k
 
 
 def _wquantile(x: np.ndarray, w: np.ndarray, p: float | np.ndarray) -> np.ndarray:

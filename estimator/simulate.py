@@ -29,6 +29,9 @@ from .constants import (
     TAU_SD,
     UPPER_WIDTH,
 )
+
+#: sd of the log threshold of a censored bound around the typical truth (``bounds="censored"``).
+BOUND_SD = 1.0
 from .errors import ModelError
 from .model.timeline import cumulative_at
 from .reports import Report, Source
@@ -70,6 +73,7 @@ def simulate(
     wild_factor: tuple[float, float] = (5.0, 20.0),
     noise_df: float | None = None,
     bias_drift: float = 0.0,
+    bounds: str = "censored",
     random_seed: int | None = None,
 ) -> Simulation:
     """Draw a truth, sources with stances and biases, and reports of mixed kinds.
@@ -111,6 +115,15 @@ def simulate(
         drawn from Normal(0, ``bias_drift``) (from -slope/2 at the start to +slope/2 at the
         end; in static mode each figure is made at a random, unrecorded time). 0 (default):
         constant bias, as the model assumes.
+    bounds
+        How ``at_least`` and ``at_most`` figures are made. ``"censored"`` (default), as the model
+        assumes: a threshold is drawn independently of the source's value (log-normal around
+        ``scale``, scaled by the elapsed share of the period in temporal mode) and the report
+        says "at least" the threshold if the source's value is above it, "at most" if below.
+        ``"hedged"`` (a misspecification): the bound is drawn near the source's own value, the
+        way words hedge a figure: "at least" a figure between half and all of it, "at most" one
+        between it and twice it. The model's censored likelihood ignores that the value is then
+        also at most twice (at least half) the bound, which pulls the truth up (down).
     random_seed
         Same seed, same data.
 
@@ -120,6 +133,8 @@ def simulate(
     >>> len(sim.reports)
     20
     """
+    if bounds not in ("censored", "hedged"):
+        raise ModelError(f"simulate: bounds={bounds!r}; use 'censored' or 'hedged'.")
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise ModelError(f"simulate: unknown kinds {bad}; use {', '.join(KINDS)}.")
@@ -162,6 +177,8 @@ def simulate(
     # Misspecifications draw from their own stream, so that switching one on leaves every other
     # draw (truth, biases, reports) as it was: the datasets differ only by what was switched on.
     rng_mis = np.random.default_rng(None if random_seed is None else [random_seed, 7919])
+    # Thresholds of censored bounds: their own stream too, so the other reports stay the same.
+    rng_bound = np.random.default_rng(None if random_seed is None else [random_seed, 104729])
     drift = {s.name: rng_mis.normal(0.0, bias_drift) if bias_drift > 0 else 0.0 for s in sources}
 
     def stance(src: Source, party: str) -> str:
@@ -240,10 +257,17 @@ def simulate(
             )
             if fields["low"] < 1:
                 fields["low"] = 1.0
-        elif kind == "at_least":
-            fields["value"] = float(max(1, round(v * rng.uniform(0.5, 1.0))))
-        elif kind == "at_most":
-            fields["value"] = float(max(1, round(v * rng.uniform(1.0, 2.0))))
+        elif kind in ("at_least", "at_most"):
+            hedge = rng.uniform(0.5, 1.0) if kind == "at_least" else rng.uniform(1.0, 2.0)
+            if bounds == "hedged":
+                fields["value"] = float(max(1, round(v * hedge)))
+            else:
+                # Censoring at a threshold that does not depend on the truth: the report says
+                # on which side of it the source's value lies (the likelihood the model uses).
+                ref = scale * (t / days if temporal else 1.0)
+                c = float(max(1, round(ref * math.exp(BOUND_SD * rng_bound.normal()))))
+                kind = "at_least" if v >= c else "at_most"
+                fields["value"] = c
         elif kind == "upper_estimate":
             fields["value"] = float(
                 round(math.exp(eta + z * UPPER_WIDTH + math.hypot(sd, UPPER_WIDTH) * eps_of(heavy)))
