@@ -81,6 +81,11 @@ LOG_TRUTH_SD = 2.0
 #: Temporal mode: knots every 7 days; the weekly change of the log rate has a LogNormal prior
 #: (median 0.05, kept away from zero so the random walk does not form a funnel).
 KNOT_DAYS = 7
+#: ``simulate(bounds="censored")``: sd of the log threshold an "at least" / "at most" figure is
+#: censored at, around the typical truth. The threshold is drawn without looking at the truth,
+#: so the censored likelihood the model uses for these kinds is the exact one.
+BOUND_SD = 1.0
+
 TAU_MEDIAN = 0.05
 TAU_SD = 0.5
 

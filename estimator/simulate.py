@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .constants import (
+    BOUND_SD,
     COVERAGE_PRIOR,
     DOCUMENTED_SD,
     KINDS,
@@ -29,9 +30,6 @@ from .constants import (
     TAU_SD,
     UPPER_WIDTH,
 )
-
-#: sd of the log threshold of a censored bound around the typical truth (``bounds="censored"``).
-BOUND_SD = 1.0
 from .errors import ModelError
 from .model.timeline import cumulative_at
 from .reports import Report, Source

@@ -57,7 +57,7 @@ def test_censored_bounds_are_thresholds_drawn_independently_of_the_truth():
     from scipy import stats
 
     import estimator as est
-    from estimator.simulate import BOUND_SD
+    from estimator.constants import BOUND_SD
 
     sim = est.simulate(
         n_reports=600, temporal=False, kinds=("at_least", "at_most"), scale=5_000, random_seed=11
@@ -71,7 +71,11 @@ def test_censored_bounds_are_thresholds_drawn_independently_of_the_truth():
     assert 0.25 < np.mean(kinds == "at_least") < 0.75
     assert log_c[kinds == "at_least"].mean() < log_c[kinds == "at_most"].mean() - 0.5
     hedged = est.simulate(
-        n_reports=600, temporal=False, kinds=("at_least", "at_most"), scale=5_000, random_seed=11,
+        n_reports=600,
+        temporal=False,
+        kinds=("at_least", "at_most"),
+        scale=5_000,
+        random_seed=11,
         bounds="hedged",
     )
 
