@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 import pymc as pm  # noqa: E402
 
 import estimator as est  # noqa: E402
-from estimator.fit import DEFAULT_AGGREGATES, compiled_model, sample  # noqa: E402
+from estimator.fit import DEFAULT_AGGREGATES, _nuts_step, compiled_model, sample  # noqa: E402
 from estimator.model.spec import build_spec  # noqa: E402
 from estimator.reports import parse_date, validate  # noqa: E402
 
@@ -73,7 +73,7 @@ def main() -> None:
 
     t = time.perf_counter()
     if args.impl == "estimator" and args.sampler == "pymc":
-        compiled.step = pm.NUTS(model=model, target_accept=target_accept)
+        compiled.step = _nuts_step(model, target_accept)
     elif args.impl == "estimator" and args.sampler == "nutpie":
         import nutpie
 

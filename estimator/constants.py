@@ -94,6 +94,9 @@ DRAWS = 1000
 TUNE = 1000
 CHAINS = 4
 TARGET_ACCEPT = 0.95
+#: PyMC's sampler adapts a dense mass matrix for models with at most this many parameters (its
+#: cost grows with their cube), a diagonal one above.
+DENSE_MAX = 100
 
 #: Diagnostics thresholds: a fit outside them warns.
 MAX_RHAT = 1.01

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pymc as pm
 
-from .constants import CHAINS, DRAWS, INTERVAL_PROB, KNOT_DAYS, TARGET_ACCEPT, TUNE
+from .constants import CHAINS, DENSE_MAX, DRAWS, INTERVAL_PROB, KNOT_DAYS, TARGET_ACCEPT, TUNE
 from .errors import ModelError, Problem, ReportError
 from .model.build import BuiltModel, build_model
 from .model.spec import Link, ModelSpec, build_spec
@@ -399,7 +399,7 @@ def sample(
                 return_inferencedata=True,
             )
         if compiled.step is None:
-            compiled.step = pm.NUTS(model=model, target_accept=target_accept)
+            compiled.step = _nuts_step(model, target_accept)
         compiled.step.reset_tuning()
         return pm.sample(
             draws=draws,
@@ -413,6 +413,29 @@ def sample(
             compute_convergence_checks=False,
             return_inferencedata=True,
         )
+
+
+def _nuts_step(model: pm.Model, target_accept: float):
+    """PyMC's NUTS, with a dense mass matrix adapted in tuning when the model is small.
+
+    The truth and the sources' biases are correlated in the posterior (a higher truth goes with
+    lower biases), which a diagonal mass matrix cannot follow. On the NATO example (45
+    parameters) a dense one took 20 leapfrog steps per draw instead of 31 and gave 1.8 times the
+    ESS. Its cost grows with the cube of the number of parameters, so larger models (long
+    series: a random walk per quantity) keep PyMC's diagonal adaptation.
+    """
+    size = sum(int(np.size(v)) for v in model.initial_point().values())
+    if size > DENSE_MAX:
+        return pm.NUTS(model=model, target_accept=target_accept)
+    from pymc.step_methods.hmc.quadpotential import QuadPotentialFullAdapt
+
+    # PyMC's own starting point for the adaptation (zero mean, unit variance, weight 10). PyMC
+    # calls the dense adaptation experimental; it has been in PyMC since 3.9 and is what
+    # `pm.sample(init="jitter+adapt_full")` uses.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "QuadPotentialFullAdapt is an experimental", UserWarning)
+        potential = QuadPotentialFullAdapt(size, np.zeros(size), np.eye(size), 10)
+    return pm.NUTS(model=model, target_accept=target_accept, potential=potential)
 
 
 def _sample_nutpie(

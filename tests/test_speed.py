@@ -102,3 +102,22 @@ def test_influence_refits_reuse_the_compiled_model_and_match_a_fit_without_the_s
     assert abs(row["median_without"] - other["median"]) < mc, (row, other)
     assert abs(np.log(row["upper_without"] / other["upper"])) < 0.15, (row, other)
     assert row["n_reports"] == 2 and row["shift"] < 0
+
+
+def test_small_models_get_a_dense_mass_matrix_and_large_ones_a_diagonal():
+    from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt, QuadPotentialFullAdapt
+
+    from estimator.constants import DENSE_MAX
+    from estimator.fit import _nuts_step
+
+    def model_of(sim):
+        return est.estimate(
+            sim.reports, sources=sim.sources, method="advi", random_seed=1, progressbar=False
+        ).built.model
+
+    small = model_of(est.simulate(n_reports=12, temporal=False, random_seed=4))
+    large = model_of(est.simulate(n_reports=40, temporal=True, days=365, random_seed=4))
+    size = {m: sum(int(np.size(v)) for v in m.initial_point().values()) for m in (small, large)}
+    assert size[small] <= DENSE_MAX < size[large]
+    assert isinstance(_nuts_step(small, 0.9).potential, QuadPotentialFullAdapt)
+    assert isinstance(_nuts_step(large, 0.9).potential, QuadPotentialDiagAdapt)
