@@ -89,3 +89,9 @@ def test_censored_bounds_are_thresholds_drawn_independently_of_the_truth():
     assert corr_with_truth(hedged) > 0.3
     with pytest.raises(est.ModelError, match="bounds"):
         est.simulate(n_reports=5, bounds="rounded")
+
+
+def test_kinds_option_draws_only_those_kinds():
+    sim = cal.simulate_dataset(cal.Setup(kinds=("exact", "range")), 2)
+    assert {r.kind for r in sim.reports} == {"exact", "range"}
+    assert len(sim.reports) == cal.Setup().n_reports
