@@ -256,6 +256,8 @@ def simulate(
             if fields["low"] < 1:
                 fields["low"] = 1.0
         elif kind in ("at_least", "at_most"):
+            # Drawn in both modes, so that the main stream, and so every other report, is the
+            # same whichever way bounds are made.
             hedge = rng.uniform(0.5, 1.0) if kind == "at_least" else rng.uniform(1.0, 2.0)
             if bounds == "hedged":
                 fields["value"] = float(max(1, round(v * hedge)))
