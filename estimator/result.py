@@ -349,9 +349,13 @@ class Result:
         """Divergences, max R-hat, min bulk and tail ESS (over every parameter), min BFMI."""
         post = self.idata.posterior
         names = [v for v in post.data_vars if v not in ("log_rate",)]
-        rhat = az.rhat(post[names])
-        ess_b = az.ess(post[names], method="bulk")
-        ess_t = az.ess(post[names], method="tail")
+        with warnings.catch_warnings():
+            # A constant element (the bias of a reference source, fixed at 1) has no R-hat or
+            # ESS: ArviZ warns and returns NaN, which the extremes below skip.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rhat = az.rhat(post[names])
+            ess_b = az.ess(post[names], method="bulk")
+            ess_t = az.ess(post[names], method="tail")
 
         def _extreme(ds, fn):
             vals = {k: float(fn(ds[k].values)) for k in ds.data_vars if np.isfinite(ds[k].values).any()}

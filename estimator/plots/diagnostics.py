@@ -6,6 +6,7 @@ Drawn here rather than with ``az.plot_trace(kind="rank_bars")``: that call passe
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,9 +78,12 @@ def diagnostics_data(
         raise ModelError(f"bins={bins!r}: give at least 2 bins.")
     names = _var_names(result, var_names)
     post = result.idata.posterior[names]
-    rhat = az.rhat(post)
-    ess_b = az.ess(post, method="bulk")
-    ess_t = az.ess(post, method="tail")
+    with warnings.catch_warnings():
+        # A constant element (a reference source's bias) has no R-hat or ESS: NaN, not a warning.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rhat = az.rhat(post)
+        ess_b = az.ess(post, method="bulk")
+        ess_t = az.ess(post, method="tail")
     rows = []
     for v in names:
         da = post[v]
