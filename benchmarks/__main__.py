@@ -68,20 +68,21 @@ def wall(r: dict) -> float:
 def table(rows: list[dict]) -> str:
     head = (
         "| case | impl | reports | wall s | import | build | compile | sampling | post | refit | min ESS (N) | "
-        "ESS/s sampling | ESS/s process | div | max R-hat | peak MB (main / worker) |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "ESS/s sampling | ESS/s process | steps/draw | div | max R-hat | peak MB (main / worker) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     lines = []
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['case']} | {r['impl']} | | not run: {r['error']} | | | | | | | | | | | | |")
+            lines.append(f"| {r['case']} | {r['impl']} | | not run: {r['error']} | | | | | | | | | | | | | |")
             continue
         refit = f"{r['refit_s']:.1f}" if r.get("refit_s") is not None else ""
         per_process = r.get("ess_per_process_s", r["min_ess_bulk_N"] / wall(r))
+        steps = f"{r['steps_per_draw']:.0f}" if r.get("steps_per_draw") is not None else ""
         lines.append(
             f"| {r['case']} | {r['impl']} | {r['reports']:,} | {wall(r):.1f} | {r['import_s']:.1f} | {r['build_s']:.1f} | "
             f"{r['compile_s']:.1f} | {r['sample_s']:.1f} | {r['post_s']:.1f} | {refit} | {r['min_ess_bulk_N']:.0f} | "
-            f"{r['ess_per_s']:.1f} | {per_process:.1f} | {r['divergences']} | {r['max_r_hat']:.3f} | "
+            f"{r['ess_per_s']:.1f} | {per_process:.1f} | {steps} | {r['divergences']} | {r['max_r_hat']:.3f} | "
             f"{r['peak_mb_main']:.0f} / {r['peak_mb_worker']:.0f} |"
         )
     ratios = [

@@ -116,6 +116,9 @@ def main() -> None:
     rhat_ds = az.rhat(post)
     rhat = max(float(np.nanmax(rhat_ds[v].values)) for v in rhat_ds.data_vars)
     div = int(idata.sample_stats["diverging"].sum())
+    # Leapfrog steps per draw: with the gradient's cost, what sampling time is made of.
+    steps = idata.sample_stats.get("n_steps")
+    steps_per_draw = float(steps.mean()) if steps is not None else None
     n_med = np.median(post["N"].values.reshape(-1, post["N"].shape[-1]), axis=0)
     t_post = time.perf_counter() - t
     process_s = time.perf_counter() - T0
@@ -149,6 +152,7 @@ def main() -> None:
                 "ess_per_s": float(np.min(ess)) / t_sample,
                 "ess_per_process_s": float(np.min(ess)) / process_s,
                 "divergences": div,
+                "steps_per_draw": steps_per_draw,
                 "max_r_hat": rhat,
                 "peak_mb_main": self_rss,
                 "peak_mb_worker": child_rss,
