@@ -1,0 +1,93 @@
+"""Cost of one log-density-and-gradient evaluation, and of building and compiling, for a case.
+
+    python -m benchmarks.gradient_cost synthetic-10000 synthetic-100000 [--nutpie]
+
+For the cases too large to sample within the runner's limits: sampling time is about the
+gradient's cost times the leapfrog steps of all draws, divided by the cores. Prints one JSON
+line per case: build and compile times, the number of parameters, CPU milliseconds per
+gradient (PyTensor's C backend, the mean of 20 evaluations at the initial point, measured with
+``time.process_time`` so that other work on the machine does not count) and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(name: str, *, nutpie: bool = False, evals: int = 20) -> dict:
+    """Build, compile and time the gradient of case ``name`` (see the module docstring)."""
+    import numpy as np
+
+    from estimator.constants import TARGET_ACCEPT
+    from estimator.fit import DEFAULT_AGGREGATES, compiled_model
+    from estimator.model.spec import build_spec
+    from estimator.reports import parse_date, validate
+
+    from .cases import load_case
+
+    out: dict = {"case": name}
+    t = time.perf_counter()
+    case = load_case(name)
+    out["reports"] = len(case.reports)
+    out["data_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    opts = case.options
+    start = parse_date(opts.get("start"))
+    clean = validate(case.reports, aggregates=DEFAULT_AGGREGATES, start=start)
+    dates = [c.date for c in clean]
+    spec = build_spec(
+        clean,
+        case.sources,
+        links=opts.get("links", ()),
+        temporal=True,
+        start=start or min(dates),
+        as_of=max(dates),
+        knot_days=opts.get("knot_days", 7),
+    )
+    model = compiled_model(spec, robust=False, target_accept=TARGET_ACCEPT).built.model
+    out["build_s"] = time.perf_counter() - t
+    point = model.initial_point()
+    out["parameters"] = int(sum(np.size(v) for v in point.values()))
+    out["peak_mb_after_build"] = _peak_mb()
+    t = time.perf_counter()
+    fn = model.logp_dlogp_function(ravel_inputs=True)
+    fn.set_extra_values({})
+    out["compile_c_s"] = time.perf_counter() - t
+    x = np.concatenate([np.ravel(v) for v in point.values()])
+    fn(x)
+    t = time.process_time()
+    for _ in range(evals):
+        fn(x)
+    out["gradient_cpu_ms"] = (time.process_time() - t) / evals * 1000
+    out["peak_mb_after_c"] = _peak_mb()
+    if nutpie:
+        import nutpie as np_
+
+        t = time.perf_counter()
+        np_.compile_pymc_model(model)
+        out["compile_nutpie_s"] = time.perf_counter() - t
+        out["peak_mb_after_nutpie"] = _peak_mb()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("cases", nargs="+")
+    ap.add_argument("--nutpie", action="store_true", help="also time nutpie's compile")
+    args = ap.parse_args()
+    import warnings
+
+    warnings.simplefilter("ignore")
+    for name in args.cases:
+        print(json.dumps(measure(name, nutpie=args.nutpie)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
