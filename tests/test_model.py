@@ -106,38 +106,3 @@ def test_numpy_cumulative_truth_matches_the_model_graph():
     np.testing.assert_allclose(cumulative_at(rate, t, kd).T, graph, rtol=1e-12)
     # Day 0 is zero; a rate of 1 per day throughout gives the day count.
     np.testing.assert_allclose(cumulative_at(np.ones(4), [0, 10, 27.5], 7), [0, 10, 27.5])
-
-
-def test_truth_prior_is_centred_on_what_each_report_implies_about_the_truth():
-    from estimator.constants import STANCE_BIAS, UPPER_WIDTH
-    from estimator.stats import lognormal_from_range, z_of
-
-    reports = [
-        # one report per quantity, so each quantity's centre is its report's guess
-        est.Report(source="Wire", party="A", category="killed", kind="upper_estimate", value=2_000),
-        est.Report(source="A gov", party="A", category="wounded", kind="exact", value=3_000),
-        est.Report(source="Registry", party="B", category="killed", kind="documented", value=400),
-        est.Report(source="UN", party="B", category="wounded", kind="exact", value=5_000),
-        est.Report(source="Blog", party="B", category="captured", kind="approx", value=800),
-    ]
-    sources = [
-        est.Source("Wire"),
-        est.Source("A gov", affiliation="A"),
-        est.Source("UN", reference=True),
-        est.Source("Blog", bias=(0.2, 0.9)),
-    ]
-    clean = validate(reports, aggregates=DEFAULT_AGGREGATES)
-    spec = build_spec(clean, sources, temporal=False, start=None, as_of=None)
-    centre = dict(zip(spec.leaves, spec.prior_mu, strict=True))
-    # The top of a neutral source's interval: its centre is z * width below.
-    assert centre[("A", "killed")] == pytest.approx(np.log(2_000) - z_of(0.9) * UPPER_WIDTH)
-    # A party counting its own losses reports half the truth, typically.
-    assert centre[("A", "wounded")] == pytest.approx(np.log(3_000) - STANCE_BIAS["own"]["mu"])
-    # A documented list covers half the truth, typically: E[log coverage] of Beta(2, 2).
-    assert centre[("B", "killed")] == pytest.approx(np.log(400) + 5 / 6)
-    # A reference source is taken at its word; a source with its own range by that range's centre.
-    assert centre[("B", "wounded")] == pytest.approx(np.log(5_000))
-    assert centre[("B", "captured")] == pytest.approx(np.log(800) - lognormal_from_range(0.2, 0.9)[0])
-    # Leaving reports out re-centres on the rest the same way.
-    rest = spec.without(np.array([r.source != "Wire" for r in reports]))
-    assert rest.prior_mu[spec.leaves.index(("A", "killed"))] == pytest.approx(centre[("A", "killed")])

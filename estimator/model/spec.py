@@ -12,21 +12,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.special import digamma
 
 from ..constants import (
-    COVERAGE_PRIOR,
     KNOT_DAYS,
     NEARLY_GAP,
     NOISE_MEDIAN,
-    RANGE_PROB,
     STANCE_BIAS,
     STANCES,
-    UPPER_WIDTH,
 )
 from ..errors import ModelError
 from ..reports import CleanReport, Source
-from ..stats import lognormal_from_range, rounding_sd, z_of
+from ..stats import lognormal_from_range, rounding_sd
 
 
 @dataclass(frozen=True)
@@ -108,9 +104,6 @@ class ModelSpec:
     #: per report: 1 counts it, 0 leaves it out of the likelihood (a refit without a source
     #: keeps the model's shape, so it reuses the compiled model); None: all ones.
     weight: np.ndarray | None = None
-    #: per report: what its figure is expected to be above the truth on the log scale, before
-    #: the data (see ``_prior_centres``); None: zeros.
-    centre_shift: np.ndarray | None = None
 
     def weights(self) -> np.ndarray:
         """The weight of each report (ones unless set)."""
@@ -134,7 +127,6 @@ class ModelSpec:
                 self.link_index,
                 self.free,
                 self.links,
-                None if self.centre_shift is None else self.centre_shift[keep],
             )
             if kept
             else self.prior_mu
@@ -298,8 +290,7 @@ def build_spec(
             b_mu[j], b_sd[j] = lognormal_from_range(*src.bias)
     b_stance = np.array([STANCES.index(g) for _, g in bias_rows], dtype=int)
 
-    centre_shift = _centre_shift(clean, stance, bias_index, mode, b_mu, priors)
-    prior_mu = _prior_centres(clean, membership, t_end, temporal, link_index, free, used_links, centre_shift)
+    prior_mu = _prior_centres(clean, membership, t_end, temporal, link_index, free, used_links)
     return ModelSpec(
         parties=parties,
         leaves=leaves,
@@ -336,40 +327,7 @@ def build_spec(
         report_stance=stance,
         undeclared=undeclared,
         clean=list(clean),
-        centre_shift=centre_shift,
     )
-
-
-def _centre_shift(
-    clean: Sequence[CleanReport],
-    stance: Sequence[str],
-    bias_index: np.ndarray,
-    mode: np.ndarray,
-    b_mu: np.ndarray,
-    priors: Mapping[str, Mapping[str, float]],
-) -> np.ndarray:
-    """Per report: the log of its figure over the truth expected before the data.
-
-    The centre of the source's bias prior (its stance's mean, its own ``bias=`` range's centre,
-    0 for a reference source); plus, for an upper estimate, the distance from the centre of the
-    source's interval to its top; for a documented count, the mean log coverage instead. Centring
-    the truth prior on the figures themselves put it a little high or low whenever the figures
-    are expected to be off the truth: on simulated data with upper estimates only, the medians
-    sat above the truth in 53% of 200 datasets (docs/calibration.md).
-    """
-    a, b = COVERAGE_PRIOR
-    log_cover = float(digamma(a) - digamma(a + b))
-    top = z_of(RANGE_PROB) * UPPER_WIDTH
-    out = np.zeros(len(clean))
-    for r, c in enumerate(clean):
-        if c.kind == "documented":
-            out[r] = log_cover
-            continue
-        j = bias_index[r]
-        out[r] = {0: priors[stance[r]]["mu"], 1: b_mu[j], 2: 0.0}[int(mode[j])]
-        if c.kind == "upper_estimate":
-            out[r] += top
-    return out
 
 
 def _prior_centres(
@@ -380,16 +338,12 @@ def _prior_centres(
     link_index: np.ndarray,
     free: np.ndarray,
     links: Sequence[Link],
-    shift: np.ndarray | None = None,
 ) -> np.ndarray:
     """Centre of each leaf's prior on the data's scale: the median of what reports imply.
 
-    A report suggests its figure divided by what the source's figures are expected to be over
-    the truth (``shift``, log scale: the centre of its bias prior, the top of an upper
-    estimate's interval, a documented count's expected coverage; see ``_centre_shift``). A
-    report about k leaves suggests that / k for each (linked leaves are converted to their base
-    through the link's median ratio); in temporal mode, divided by the days it covers. Leaves
-    no report touches take the median of all the others.
+    A report about k leaves suggests figure / k for each (linked leaves are converted to their
+    base through the link's median ratio); in temporal mode, divided by the days it covers.
+    Leaves no report touches take the median of all the others.
     """
     nl = membership.shape[1]
     ratio = np.ones(nl)
@@ -405,7 +359,7 @@ def _prior_centres(
         # Split v over the free leaves behind the report's leaves, weighted by link ratios.
         total = ratio[members].sum()
         for q in members:
-            g = math.log(v / total) - (0.0 if shift is None else float(shift[r]))
+            g = math.log(v / total)
             if temporal:
                 g -= math.log(max(t_end[r], 1.0))
             guesses[free[q]].append(g)
