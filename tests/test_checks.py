@@ -86,11 +86,7 @@ def test_report_influence_matches_a_refit_without_the_report(planted):
     )
     actual = float(np.median(refit.draws(row.party, row.category)))
     full = float(np.median(res.draws(row.party, row.category)))
-    # Within Monte Carlo error: the full fit's median and the reweighted one each carry about
-    # 1.25 sd / sqrt(ESS) on the log scale (600 draws), the 4,000-draw refit less; 3 of those.
-    s = res.summary().set_index(["party", "category"]).loc[(row.party, row.category)]
-    tol = 3 * 1.25 * s["sd"] / s["median"] * np.sqrt(2 / s["ess_bulk"])
-    assert actual / full - 1 == pytest.approx(row["shift"], abs=tol), (row, actual, full, tol)
+    assert actual / full - 1 == pytest.approx(row["shift"], abs=0.04), (row, actual, full)
 
 
 def test_sensitivity_gives_a_verdict_with_its_numbers(planted):
