@@ -21,7 +21,7 @@ from .model.likelihoods import ROBUST_NU
 from .model.spec import ModelSpec
 from .model.timeline import cumulative_at
 from .reports import Report, Source
-from .stats import z_of
+from .stats import convergence, z_of
 
 #: Largest per-report log-likelihood (reports x draws) computed with the result: 2e7 values are
 #: 160 MB; 100,000 reports x 4,000 draws would be 3.2 GB, so large fits compute it on demand.
@@ -349,13 +349,7 @@ class Result:
         """Divergences, max R-hat, min bulk and tail ESS (over every parameter), min BFMI."""
         post = self.idata.posterior
         names = [v for v in post.data_vars if v not in ("log_rate",)]
-        with warnings.catch_warnings():
-            # A constant element (the bias of a reference source, fixed at 1) has no R-hat or
-            # ESS: ArviZ warns and returns NaN, which the extremes below skip.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            rhat = az.rhat(post[names])
-            ess_b = az.ess(post[names], method="bulk")
-            ess_t = az.ess(post[names], method="tail")
+        rhat, ess_b, ess_t = convergence(post[names])  # NaN for constant elements, skipped below
 
         def _extreme(ds, fn):
             vals = {k: float(fn(ds[k].values)) for k in ds.data_vars if np.isfinite(ds[k].values).any()}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import warnings
+from typing import Any
 
 from scipy import stats
 
@@ -32,3 +34,16 @@ def rounding_sd(x: float) -> float:
     while n % (unit * 10) == 0:
         unit *= 10
     return 0.5 * unit / x
+
+
+def convergence(posterior: Any) -> tuple[Any, Any, Any]:
+    """R-hat, bulk ESS and tail ESS (ArviZ) of every element of a posterior Dataset.
+
+    A constant element (the bias of a reference source, fixed at 1) has neither: ArviZ returns
+    NaN for it with a RuntimeWarning, and the NaN is the answer, so the warning is not passed on.
+    """
+    import arviz as az
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return az.rhat(posterior), az.ess(posterior, method="bulk"), az.ess(posterior, method="tail")

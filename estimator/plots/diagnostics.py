@@ -6,11 +6,9 @@ Drawn here rather than with ``az.plot_trace(kind="rank_bars")``: that call passe
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -21,6 +19,7 @@ from scipy import stats
 from ..constants import MAX_RHAT, MIN_ESS
 from ..errors import ModelError
 from ..reports import _did_you_mean
+from ..stats import convergence
 from ._style import STYLE, new_axes
 
 #: The parameters worth looking at, in order: the truth (static ``log_N_free``, temporal
@@ -78,12 +77,7 @@ def diagnostics_data(
         raise ModelError(f"bins={bins!r}: give at least 2 bins.")
     names = _var_names(result, var_names)
     post = result.idata.posterior[names]
-    with warnings.catch_warnings():
-        # A constant element (a reference source's bias) has no R-hat or ESS: NaN, not a warning.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        rhat = az.rhat(post)
-        ess_b = az.ess(post, method="bulk")
-        ess_t = az.ess(post, method="tail")
+    rhat, ess_b, ess_t = convergence(post)
     rows = []
     for v in names:
         da = post[v]
