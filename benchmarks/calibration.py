@@ -9,7 +9,7 @@ dataset share a fit), and a chi-square test of the ranks' uniformity.
 
 ``--misspec`` draws data the model does not assume (fabricated figures, heavy-tailed noise,
 drifting biases, bounds hedged next to the source's value); ``--robust`` fits those with
-Student-t noise. ``--kinds exact,range`` draws only those kinds of figure (to find which kind
+the outlier mixture. ``--kinds exact,range`` draws only those kinds of figure (to find which kind
 a miscalibration comes from; give it its own ``--out`` file). Run::
 
     python -m benchmarks.calibration --n 200 --mode static --jobs 2 --out out/cal_static.csv
@@ -298,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=200, help="simulated datasets (default 200)")
     ap.add_argument("--mode", choices=MODES, default="static")
     ap.add_argument("--misspec", choices=tuple(MISSPEC), default="none")
-    ap.add_argument("--robust", action="store_true", help="fit with Student-t noise")
+    ap.add_argument("--robust", action="store_true", help="fit with robust=True (outlier mixture)")
     ap.add_argument("--jobs", type=int, default=1, help="datasets fitted in parallel")
     ap.add_argument("--out", default=None, help="CSV the rows are appended to (resumable)")
     ap.add_argument("--draws", type=int, default=300)

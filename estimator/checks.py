@@ -28,7 +28,15 @@ import pytensor.tensor as pt
 import xarray as xr
 from scipy import stats
 
-from .constants import LOG_TRUTH_SD, RANGE_PROB, STANCES, TAU_MEDIAN, TAU_SD, UPPER_WIDTH
+from .constants import (
+    LOG_TRUTH_SD,
+    OUTLIER_SD,
+    RANGE_PROB,
+    STANCES,
+    TAU_MEDIAN,
+    TAU_SD,
+    UPPER_WIDTH,
+)
 from .errors import FitWarning, ModelError
 from .reports import _did_you_mean
 from .stats import lognormal_from_range, z_of
@@ -102,6 +110,43 @@ def log_likelihood(result: Result) -> np.ndarray:
     return out
 
 
+def fabrication_prob(result: Result) -> np.ndarray:
+    """Per report (in the order given), the posterior probability that a robust fit reads the
+    figure as a fabrication: the share of the outlier component in its mixture likelihood,
+    averaged over posterior draws. NaN for documented and small counts (never mixed) and for
+    every report of a fit without ``robust=True``.
+
+    Examples
+    --------
+    >>> fabrication_prob(result)  # doctest: +SKIP
+    """
+    built = result.built
+    n = len(built.order)
+    out = np.full(n, np.nan)
+    if not built.robust or not built.loglik_honest:
+        return out
+    names = list(built.loglik_honest)
+    rows = np.concatenate([built.loglik_honest[k][0] for k in names])
+    pos = np.concatenate([np.flatnonzero(np.isin(built.order, built.loglik[k][0])) for k in names])
+    fn = result._compile(
+        [
+            pt.concatenate([built.loglik_honest[k][1] for k in names]),
+            pt.concatenate([built.loglik[k][1] for k in names]),
+            built.p_out[pos],
+        ]
+    )
+    post = result.idata.posterior
+    free = built.model.free_RVs
+    vals = [result._thin(post[v.name].values) for v in free]
+    acc = np.zeros(rows.size)
+    for i in range(vals[0].shape[0]):
+        honest, mixed, p = fn(*[v[i] for v in vals])
+        # P(honest | figure) = (1 - p) f_honest / f_mixture; the rest is the fabrication's share.
+        acc += -np.expm1(np.log1p(-p) + honest - mixed)
+    out[rows] = acc / vals[0].shape[0]
+    return out
+
+
 def _psis(log_ratios: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Smoothed normalised log weights (..., S) and Pareto k (...) of raw log ratios (..., S)."""
     r = np.asarray(log_ratios, dtype=float)
@@ -149,7 +194,7 @@ def _headline(
 def _loo_cdf(result: Result) -> np.ndarray:
     """Predictive probability of a figure at or below each report's, per thinned draw: (S, n)."""
     spec = result.spec
-    eta, sd = result._eta_draws()
+    eta, sd, p_out = result._eta_draws()
     kind = spec.kind
     z = z_of(RANGE_PROB)
     w = spec.width / (2 * z)
@@ -159,9 +204,9 @@ def _loo_cdf(result: Result) -> np.ndarray:
     y = np.where(spec.small, 0.0, spec.y)
     u = (y[None, :] - eta - shift) / total
     cdf = stats.norm.cdf(u)
-    if result.built.robust:
-        heavy = ~np.asarray(spec.small) & (kind != "documented")
-        cdf[:, heavy] = stats.t.cdf(u[:, heavy], 4)
+    if result.built.robust:  # p_out is 0 for documented counts (and unused for small counts)
+        wide = np.sqrt(total**2 + OUTLIER_SD**2)
+        cdf = (1 - p_out) * cdf + p_out * stats.norm.cdf((y[None, :] - eta - shift) / wide)
     for r in np.flatnonzero(spec.small):
         mu = np.exp(eta[:, r])
         alpha = 1.0 / sd[:, r] ** 2

@@ -104,8 +104,9 @@ def estimate(
         approximation for previews: intervals are typically too narrow and nothing checks
         convergence; never publish from it.
     robust
-        Heavy-tailed noise for sources that now and then publish a wild figure (see
-        docs/model.md).
+        For sources that now and then publish a wild figure: every source gets an outlier
+        probability and each figure is, with it, a fabrication with much wider scatter (see
+        docs/model.md); ``sources()`` shows each source's ``outlier_prob_median``.
 
     Returns
     -------

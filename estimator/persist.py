@@ -256,6 +256,15 @@ def load(path: str | os.PathLike[str]) -> Any:
         stance_bias=meta.get("stance_prior"),
     )
     built = build_model(spec, robust=bool(settings.get("robust", False)))
+    missing = [v.name for v in built.model.free_RVs if v.name not in idata.posterior]
+    if missing:
+        # e.g. a robust fit saved before robust=True became the outlier mixture (2026-11-26),
+        # when it was Student-t noise: that posterior has no outlier_prob.
+        raise ModelError(
+            f"cannot load {path}: the saved posterior lacks {', '.join(missing)}, which this version's model "
+            f"has (it was written by estimator {meta.get('estimator_version', '?')}, whose model "
+            "differs); refit the saved reports with estimate() to use it with this version."
+        )
     result = Result(
         spec=spec,
         built=built,

@@ -14,10 +14,17 @@ import pandas as pd
 import pytensor
 
 from .checks import PRIOR_DOMINATED_RATIO
-from .constants import INTERVAL_PROB, MAX_RHAT, MIN_ESS, RANGE_PROB, STANCES, UPPER_WIDTH
+from .constants import (
+    INTERVAL_PROB,
+    MAX_RHAT,
+    MIN_ESS,
+    OUTLIER_SD,
+    RANGE_PROB,
+    STANCES,
+    UPPER_WIDTH,
+)
 from .errors import FitWarning, ModelError
 from .model.build import BuiltModel
-from .model.likelihoods import ROBUST_NU
 from .model.spec import ModelSpec
 from .model.timeline import cumulative_at
 from .reports import Report, Source
@@ -145,9 +152,12 @@ class Result:
         return pd.DataFrame(rows)
 
     def sources(self, *, prob: float | None = None) -> pd.DataFrame:
-        """Per source and party: stance, bias factor reported/true (posterior and prior), noise."""
+        """Per source and party: stance, bias factor reported/true (posterior and prior), noise;
+        with ``robust=True`` also ``outlier_prob_median``, the share of the source's figures
+        the fit reads as fabrications."""
         prob = self._prob(prob)
         spec, post = self.spec, self.idata.posterior
+        outlier = post["outlier_prob"].values if "outlier_prob" in post else None
         bias = np.exp(post["bias"].values) if "bias" in post else None
         noise = post["noise"].values
         cover = post["coverage"].values if "coverage" in post else None
@@ -188,6 +198,8 @@ class Result:
                 )
             k = spec.source_names.index(s)
             row["noise_median"] = float(np.median(noise[:, :, k]))
+            if outlier is not None:
+                row["outlier_prob_median"] = float(np.median(outlier[:, :, k]))
             if cover is not None and s in spec.cover_rows:
                 row["coverage_median"] = float(np.median(cover[:, :, spec.cover_rows.index(s)]))
             rows.append(row)
@@ -214,18 +226,22 @@ class Result:
         is outside the 99% leave-one-out predictive interval (for a bound: when the bound is
         violated with 99% probability); ``elpd_loo`` and ``pareto_k`` are PSIS-LOO per report
         (``az.loo``); ``influence`` is the largest relative shift of a headline median when the
-        report is left out, on the quantity ``influence_on``.
+        report is left out, on the quantity ``influence_on``. A ``robust=True`` fit adds
+        ``p_fabricated``: the posterior probability that the fit reads the figure as a
+        fabrication (:func:`estimator.checks.fabrication_prob`; empty for documented and small
+        counts).
 
         Examples
         --------
         >>> result.reports()[["source", "value", "pred_median", "outlier", "influence"]]  # doctest: +SKIP
         """
-        from .checks import report_checks
+        from .checks import fabrication_prob, report_checks
 
         prob = self._prob(prob)
         pred = self._predictive
         spec = self.spec
         loo = report_checks(self).to_dict(orient="records")
+        fabricated = fabrication_prob(self) if self.built.robust else None
         rows = []
         for r, c in enumerate(spec.clean):
             rep = c.report
@@ -250,6 +266,7 @@ class Result:
                     "pred_upper": _q(d, (1 + prob) / 2),
                     "pit": pit,
                     "outlier": bool(outlier),
+                    **({} if fabricated is None else {"p_fabricated": float(fabricated[r])}),
                     **loo[r],
                     "quote": rep.quote,
                     "url": rep.url,
@@ -486,39 +503,40 @@ class Result:
 
     @cached_property
     def _eta_fn(self):
-        return self.built.model.free_RVs, self._compile([self.built.eta, self.built.sd])
+        b = self.built
+        p_out = b.p_out if b.p_out is not None else pytensor.tensor.zeros_like(b.sd)
+        return b.model.free_RVs, self._compile([b.eta, b.sd, p_out])
 
-    def _eta_draws(self) -> tuple[np.ndarray, np.ndarray]:
-        """(draws, reports) arrays of eta and the noise sd, from thinned posterior draws."""
+    def _eta_draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(draws, reports) arrays of eta, the noise sd and the outlier probability (0 unless
+        the fit is robust), from thinned posterior draws, reports in the order given."""
         free, fn = self._eta_fn
         post = self.idata.posterior
         vals = [self._thin(post[v.name].values) for v in free]
-        etas, sds = [], []
-        for i in range(vals[0].shape[0]):
-            e, s = fn(*[v[i] for v in vals])
-            etas.append(e)
-            sds.append(s)
+        rows = [fn(*[v[i] for v in vals]) for i in range(vals[0].shape[0])]
         # The model holds reports sorted by likelihood term; put them back in report order.
-        eta, sd = np.empty((len(etas), len(self.built.order))), np.empty((len(sds), len(self.built.order)))
-        eta[:, self.built.order] = etas
-        sd[:, self.built.order] = sds
-        return eta, sd
+        out = []
+        for j in range(3):
+            a = np.empty((len(rows), len(self.built.order)))
+            a[:, self.built.order] = [r[j] for r in rows]
+            out.append(a)
+        return out[0], out[1], out[2]
 
     @cached_property
     def _predictive(self) -> np.ndarray:
         spec = self.spec
-        eta, sd = self._eta_draws()
+        eta, sd, p_out = self._eta_draws()
         rng = np.random.default_rng(self.settings.get("random_seed"))
         eps = rng.standard_normal(eta.shape)
         kind = spec.kind
-        if self.built.robust:
-            heavy = ~np.asarray(spec.small) & (kind != "documented")
-            eps[:, heavy] = rng.standard_t(ROBUST_NU, size=(eta.shape[0], int(heavy.sum())))
         z = z_of(RANGE_PROB)
         w = spec.width / (2 * z)
         shift = np.where(kind == "upper_estimate", z * UPPER_WIDTH, 0.0)
         extra = np.where(kind == "upper_estimate", UPPER_WIDTH, w)
         total = np.sqrt(sd**2 + extra**2)
+        if self.built.robust:  # a fabrication, with each report's outlier probability
+            fabricated = rng.random(eta.shape) < p_out
+            total = np.where(fabricated, np.sqrt(total**2 + OUTLIER_SD**2), total)
         pred = np.exp(eta + shift + total * eps)
         if spec.small.any():
             cols = np.flatnonzero(spec.small)

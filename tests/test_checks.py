@@ -13,6 +13,7 @@ import pytest
 
 import estimator as est
 from estimator import checks
+from estimator.report.content import _method, _reports
 
 KINDS = ("exact", "approx", "range", "at_least", "nearly")
 
@@ -164,7 +165,26 @@ def test_robust_fit_keeps_the_truth_despite_a_fabrication(planted):
     cat = res.spec.clean[i].report.category
     # The fabricated figure pulls the normal fit up more than the robust one.
     assert np.median(robust.draws(party, cat)) < np.median(res.draws(party, cat))
-    assert robust.reports().outlier.iloc[i]
+    rep = robust.reports()
+    assert rep.outlier.iloc[i]
+    # The planted figure is read as a fabrication, no other figure is; documented and small
+    # counts are never mixed, so they have none.
+    fab = rep.p_fabricated
+    assert fab.iloc[i] > 0.9 and fab.drop(index=i).max() < 0.5, rep[["source", "kind", "p_fabricated"]]
+    never = (rep.kind == "documented").to_numpy() | robust.spec.small
+    assert fab[never].isna().all() and fab[~never].notna().all()
+    assert "p_fabricated" not in res.reports()
+    # The source of the fabrication is the one the fit reads as most prone to fabricate.
+    src = robust.sources().groupby("source").outlier_prob_median.first()
+    assert src.idxmax() == res.spec.clean[i].report.source, src
+    assert src.max() > 0.1 > src.drop(src.idxmax()).max(), src  # prior mean 0.1
+    assert "outlier_prob_median" not in res.sources()
+    # The report's method section names the mixture and its prior for robust fits only.
+    assert "Beta(1.0, 9.0), extra log-scale sd 2.0" in repr(_method(robust))
+    assert "outlier mixture" not in repr(_method(res))
+    section = repr(_reports(robust, 0.9))
+    assert "reads 1 of them as more likely fabricated" in section and "fabricated? 100%" in section
+    assert "fabricat" not in repr(_reports(res, 0.9))
 
 
 def test_log_likelihood_survives_save_and_load(planted, tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from estimator.constants import NEARLY_GAP, RANGE_PROB, UPPER_WIDTH
+from estimator.constants import NEARLY_GAP, OUTLIER_SD, RANGE_PROB, UPPER_WIDTH
 from estimator.model import likelihoods as lik
 
 X = np.array([500.0, 1_300.0, 7_000.0, 40_000.0])
@@ -77,56 +77,69 @@ def test_small_counts_are_negative_binomial(count):
     np.testing.assert_allclose(got, [want], rtol=1e-6)  # PyMC's log-cdf is accurate to ~1e-8
 
 
-# --- robust (Student-t, nu = 4) versions against scipy.stats.t ----------------------------------
-NU = lik.ROBUST_NU
+# --- robust (outlier mixture) versions against SciPy's normal mixture ---------------------------
+P_OUT = np.array([0.02, 0.1, 0.3, 0.6])
 
 
-def test_robust_point_is_student_t_on_log_scale():
-    got = ev(lik.point(np.log(X), ETA, SD, robust=True))
-    np.testing.assert_allclose(got, stats.t.logpdf(np.log(X), NU, ETA, SD), rtol=1e-10)
+def _mix(fn, sd):
+    """log((1 - p) f(sd) + p f(sqrt(sd^2 + OUTLIER_SD^2))) with f a SciPy probability."""
+    wide = np.hypot(sd, OUTLIER_SD)
+    return np.log((1 - P_OUT) * fn(sd) + P_OUT * fn(wide))
 
 
-def test_robust_censored_kinds_use_the_t_cdf():
+def test_robust_point_is_a_normal_mixture_on_log_scale():
+    got = ev(lik.point(np.log(X), ETA, SD, p_out=P_OUT))
+    want = _mix(lambda s: stats.norm.pdf(np.log(X), ETA, s), SD)
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_robust_censored_kinds_mix_the_two_cdfs():
     lo, hi = np.log(X * (1 - NEARLY_GAP)), np.log(X)
-    want = np.log(stats.t.cdf(hi, NU, ETA, SD) - stats.t.cdf(lo, NU, ETA, SD))
-    np.testing.assert_allclose(ev(lik.interval(lo, hi, ETA, SD, robust=True)), want, rtol=1e-8)
-    np.testing.assert_allclose(
-        ev(lik.at_least(np.log(X), ETA, SD, robust=True)), stats.t.logsf(np.log(X), NU, ETA, SD), rtol=1e-8
-    )
-    np.testing.assert_allclose(
-        ev(lik.at_most(np.log(X), ETA, SD, robust=True)), stats.t.logcdf(np.log(X), NU, ETA, SD), rtol=1e-8
-    )
-
-
-@pytest.mark.parametrize("z", [-1e4, -300.0, -30.0, -3.0, -0.2, 0.0, 0.7, 4.0, 50.0])
-def test_robust_log_cdf_is_accurate_in_both_tails(z):
-    got = ev(lik._t4_logcdf(np.array([z]), np.array([0.0]), np.array([1.0])))[0]
-    assert got == pytest.approx(stats.t.logcdf(z, NU), rel=1e-9, abs=1e-300)
+    want = _mix(lambda s: stats.norm.cdf(hi, ETA, s) - stats.norm.cdf(lo, ETA, s), SD)
+    np.testing.assert_allclose(ev(lik.interval(lo, hi, ETA, SD, p_out=P_OUT)), want, rtol=1e-7)
+    want = _mix(lambda s: stats.norm.sf(np.log(X), ETA, s), SD)
+    np.testing.assert_allclose(ev(lik.at_least(np.log(X), ETA, SD, p_out=P_OUT)), want, rtol=1e-7)
+    want = _mix(lambda s: stats.norm.cdf(np.log(X), ETA, s), SD)
+    np.testing.assert_allclose(ev(lik.at_most(np.log(X), ETA, SD, p_out=P_OUT)), want, rtol=1e-7)
 
 
 def test_robust_interval_is_finite_far_in_either_tail():
     for lo in (-40.0, 30.0):
         got = ev(
-            lik.interval(np.array([lo]), np.array([lo + 0.1]), np.array([0.0]), np.array([1.0]), robust=True)
+            lik.interval(
+                np.array([lo]), np.array([lo + 0.1]), np.array([0.0]), np.array([1.0]), p_out=np.array([0.1])
+            )
         )
-        want = np.log(stats.t.sf(lo, NU) - stats.t.sf(lo + 0.1, NU))
+        wide = math.hypot(1.0, OUTLIER_SD)
+        a, b = sorted([abs(lo), abs(lo + 0.1)])  # symmetric: the same mass as [a, b]
+        want = np.log(
+            0.9 * (stats.norm.sf(a) - stats.norm.sf(b))
+            + 0.1 * (stats.norm.sf(a, 0, wide) - stats.norm.sf(b, 0, wide))
+        )
         assert np.isfinite(got).all() and got[0] == pytest.approx(want, rel=1e-6)
 
 
-def test_robust_range_and_upper_estimate_widen_the_t_scale():
+def test_robust_range_and_upper_estimate_mix_around_the_widened_scale():
     lo, hi = 7_000.0, 15_000.0
     mid, width = math.log(math.sqrt(lo * hi)), math.log(hi / lo)
     w = width / (2 * Z)
-    got = ev(lik.range_(np.array([mid]), np.array([width]), ETA[2:3], SD[2:3], robust=True))
-    np.testing.assert_allclose(got, stats.t.logpdf(mid, NU, ETA[2], math.hypot(SD[2], w)), rtol=1e-10)
-    got = ev(lik.upper_estimate(np.log(X), ETA, SD, robust=True))
-    want = stats.t.logpdf(np.log(X), NU, ETA + Z * UPPER_WIDTH, np.hypot(SD, UPPER_WIDTH))
+    p = np.array([0.2])
+    got = ev(lik.range_(np.array([mid]), np.array([width]), ETA[2:3], SD[2:3], p_out=p))
+    sd = math.hypot(SD[2], w)
+    want = np.log(
+        0.8 * stats.norm.pdf(mid, ETA[2], sd) + 0.2 * stats.norm.pdf(mid, ETA[2], math.hypot(sd, OUTLIER_SD))
+    )
+    np.testing.assert_allclose(got, [want], rtol=1e-10)
+    got = ev(lik.upper_estimate(np.log(X), ETA, SD, p_out=P_OUT))
+    want = _mix(lambda s: stats.norm.pdf(np.log(X), ETA + Z * UPPER_WIDTH, s), np.hypot(SD, UPPER_WIDTH))
     np.testing.assert_allclose(got, want, rtol=1e-10)
 
 
 def test_robust_noise_forgives_a_wild_figure():
-    # A figure 10 sds off costs a normal 50 nats, the t about 11: one fabrication cannot drag N.
-    far = np.array([10.0])
-    normal = ev(lik.point(far, np.array([0.0]), np.array([1.0])))[0]
-    robust = ev(lik.point(far, np.array([0.0]), np.array([1.0]), robust=True))[0]
-    assert normal < -50 and robust > -12
+    # A figure 10 times off, with noise sd 0.2 (11.5 sds): the normal charges about 66 nats;
+    # the mixture, with outlier probability 0.1, under 6: one fabrication cannot drag N.
+    far = np.array([math.log(10.0)])
+    normal = ev(lik.point(far, np.array([0.0]), np.array([0.2])))[0]
+    robust = ev(lik.point(far, np.array([0.0]), np.array([0.2]), p_out=np.array([0.1])))[0]
+    on_target = ev(lik.point(np.array([0.0]), np.array([0.0]), np.array([0.2]), p_out=np.array([0.1])))[0]
+    assert normal < -60 and on_target - robust < 6

@@ -126,3 +126,8 @@ def test_robust_fit_round_trips_as_robust(tmp_path):
     assert back.settings["robust"] and back.built.robust
     pdt.assert_frame_equal(back.summary(), res.summary())
     np.testing.assert_allclose(back.reports()["elpd_loo"], res.reports()["elpd_loo"])
+    # A robust fit saved before robust=True was the outlier mixture has no outlier_prob: the
+    # error says what is missing and what to do.
+    del res.idata.posterior["outlier_prob"]
+    with pytest.raises(est.ModelError, match=r"lacks outlier_prob.*refit the saved reports"):
+        load(save(res, tmp_path / "old-robust.zip"))

@@ -20,6 +20,7 @@ from ..constants import (
     NEARLY_GAP,
     NOISE_FLOOR,
     NOISE_SD,
+    OUTLIER_PRIOR,
     STANCES,
     TAU_MEDIAN,
     TAU_SD,
@@ -38,7 +39,10 @@ class BuiltModel:
     order: np.ndarray  # position i of eta / sd is the report spec.clean[order[i]]
     loglik: dict[str, tuple[np.ndarray, pt.TensorVariable]]  # kind -> (report rows, elementwise)
     truth_names: list[str]  # free random variables that hold the truth
-    robust: bool = False  # Student-t noise (see likelihoods.ROBUST_NU)
+    robust: bool = False  # outlier mixture (see constants.OUTLIER_SD)
+    p_out: pt.TensorVariable | None = None  # per report, in ``order``: its outlier probability
+    # robust fits: kind -> (report rows, elementwise log-likelihood of the honest component alone)
+    loglik_honest: dict[str, tuple[np.ndarray, pt.TensorVariable]] | None = None
 
 
 def _groups(spec: ModelSpec) -> dict[str, np.ndarray]:
@@ -57,9 +61,10 @@ def _groups(spec: ModelSpec) -> dict[str, np.ndarray]:
 def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
     """The PyMC model of docs/model.md for this spec.
 
-    ``robust=True`` replaces the normal noise of every kind a source's noise applies to by a
-    Student-t with ``likelihoods.ROBUST_NU`` degrees of freedom (censored kinds use its CDF);
-    documented counts and small counts are unchanged.
+    ``robust=True`` gives every source an outlier probability (``outlier_prob``, Beta
+    ``OUTLIER_PRIOR``): each figure of every kind a source's noise applies to is, with that
+    probability, a fabrication with ``OUTLIER_SD`` more scatter (a two-component mixture, censored
+    kinds through its CDF). Documented counts and small counts are unchanged.
     """
     nl = spec.n_leaves
     free = spec.free_leaves
@@ -168,6 +173,14 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             log_cover = pt.log(coverage)
         else:
             log_cover = pt.zeros(1)
+        p_out = None
+        if robust:
+            outlier_prob = pm.Beta("outlier_prob", *OUTLIER_PRIOR, dims="source")
+            src_idx = pm.Data("source_index", spec.noise_index[order], dims="report")
+            # 0 where the mixture does not apply (documented and small counts), for the
+            # predictive checks; those likelihood terms never read it.
+            mixed = (spec.kind[order] != "documented") & ~spec.small[order]
+            p_out = outlier_prob[src_idx] * pm.Data("mixed", mixed.astype(float), dims="report")
 
         # --- one likelihood term per kind -----------------------------------------------------
         # Reports are sorted by likelihood term so that each term reads a contiguous slice:
@@ -194,38 +207,55 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         # 1 or 0 per report: a refit without some reports keeps the graph (and its compile).
         weight_all = pm.Data("weight", spec.weights()[order], dims="report")
         loglik: dict[str, tuple[np.ndarray, pt.TensorVariable]] = {}
+        honest: dict[str, tuple[np.ndarray, pt.TensorVariable]] = {}
         pos = 0
         for name, rows_np in groups.items():
             sl = slice(pos, pos + rows_np.size)
             pos += rows_np.size
             e, s, y = eta[sl], sd[sl], y_all[sl]
-            # robust: Student-t noise for every kind a source's own noise applies to; a
+            # robust: the outlier mixture for every kind a source's own noise applies to; a
             # documented count keeps its fixed normal scatter, small counts their count model.
-            rb = robust
-            if name == "documented":
-                term = lik.point(y, e, s)
-            elif name in ("exact", "approx"):
-                term = lik.point(y, e, s, robust=rb)
-            elif name == "nearly":
-                term = lik.interval(y + np.log1p(-NEARLY_GAP), y, e, s, robust=rb)
-            elif name == "over":
-                term = lik.interval(y, y + np.log1p(NEARLY_GAP), e, s, robust=rb)
-            elif name == "range":
-                term = lik.range_(y, width_all[sl], e, s, robust=rb)
-            elif name == "at_least":
-                term = lik.at_least(y, e, s, robust=rb)
-            elif name == "at_most":
-                term = lik.at_most(y, e, s, robust=rb)
-            elif name == "upper_estimate":
-                term = lik.upper_estimate(y, e, s, robust=rb)
-            else:  # count
-                term = lik.count(y, e, s)
+            rb = None if p_out is None else p_out[sl]
+            term = _term(name, y, e, s, width_all[sl], rb)
             pm.Potential(f"loglik_{name}", (term * weight_all[sl]).sum())
             loglik[name] = (rows_np, term)
+            if rb is not None and name not in ("documented", "count"):
+                # The same term without the fabrication component: not in the model's density,
+                # only read after sampling for each figure's probability of being a fabrication.
+                honest[name] = (rows_np, _term(name, y, e, s, width_all[sl], None))
     truth = ["level", "tau", "steps"] if spec.temporal else ["log_N_free"]
     return BuiltModel(
-        model=model, eta=eta, sd=sd, order=order, loglik=loglik, truth_names=truth, robust=robust
+        model=model,
+        eta=eta,
+        sd=sd,
+        order=order,
+        loglik=loglik,
+        truth_names=truth,
+        robust=robust,
+        p_out=p_out,
+        loglik_honest=honest if robust else None,
     )
+
+
+def _term(name: str, y, e, s, width, p_out):
+    """The elementwise log-likelihood of one kind's reports (``p_out``: the outlier mixture)."""
+    if name == "documented":
+        return lik.point(y, e, s)
+    if name in ("exact", "approx"):
+        return lik.point(y, e, s, p_out=p_out)
+    if name == "nearly":
+        return lik.interval(y + np.log1p(-NEARLY_GAP), y, e, s, p_out=p_out)
+    if name == "over":
+        return lik.interval(y, y + np.log1p(NEARLY_GAP), e, s, p_out=p_out)
+    if name == "range":
+        return lik.range_(y, width, e, s, p_out=p_out)
+    if name == "at_least":
+        return lik.at_least(y, e, s, p_out=p_out)
+    if name == "at_most":
+        return lik.at_most(y, e, s, p_out=p_out)
+    if name == "upper_estimate":
+        return lik.upper_estimate(y, e, s, p_out=p_out)
+    return lik.count(y, e, s)  # small counts
 
 
 def _link_priors(spec: ModelSpec, linked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

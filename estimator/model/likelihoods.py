@@ -15,7 +15,7 @@ import pymc as pm
 import pytensor.tensor as pt
 from pytensor.tensor import TensorLike
 
-from ..constants import RANGE_PROB, UPPER_WIDTH
+from ..constants import OUTLIER_SD, RANGE_PROB, UPPER_WIDTH
 from ..stats import z_of
 
 Tensor = TensorLike
@@ -53,88 +53,70 @@ def _normal_logcdf(y: Tensor, mu: Tensor, sd: Tensor) -> pt.TensorVariable:
 _TAIL_Z = -20.0
 
 
-#: Degrees of freedom of the robust (Student-t) noise: 4 has finite variance, yet a figure ten
-#: noise sds off costs only about 11 nats (a normal charges 50), so one wild figure cannot
-#: drag the truth. Fixed, not learned: a source with a handful of figures cannot tell nu.
-ROBUST_NU = 4
-_T4_LOG_NORM = math.lgamma(2.5) - math.lgamma(2.0) - 0.5 * math.log(4.0 * math.pi)
+def _wide(sd: Tensor) -> pt.TensorVariable:
+    return pt.sqrt(pt.sqr(sd) + OUTLIER_SD**2)
 
 
-def _t4_logpdf(y: Tensor, mu: Tensor, sd: Tensor) -> pt.TensorVariable:
-    """Student-t (nu = 4, location ``mu``, scale ``sd``) log density."""
-    z = (y - mu) / sd
-    return _T4_LOG_NORM - pt.log(sd) - 2.5 * pt.log1p(pt.sqr(z) / 4.0)
+def _mix(logp, sd: Tensor, p_out: Tensor | None) -> pt.TensorVariable:
+    """``logp(sd)`` if ``p_out`` is None, else the mixture with the fabrication component:
+    log((1 - p) f(sd) + p f(sqrt(sd^2 + OUTLIER_SD^2)))."""
+    if p_out is None:
+        return logp(sd)
+    return pt.logaddexp(pt.log1p(-p_out) + logp(sd), pt.log(p_out) + logp(_wide(sd)))
 
 
-def _t4_logcdf(y: Tensor, mu: Tensor, sd: Tensor) -> pt.TensorVariable:
-    """Student-t (nu = 4) log CDF in closed form, accurate in both tails.
-
-    With a = |z|, r = sqrt(4 + a^2), s = a / r: P(T < -a) = (1 - s)^2 (2 + s) / 4, and
-    1 - s = 4 / (r (r + a)) is computed without cancellation.
-    """
-    z = (y - mu) / sd
-    a = pt.abs(z)
-    r = pt.sqrt(4.0 + pt.sqr(a))
-    one_minus_s = 4.0 / (r * (r + a))
-    log_tail = 2.0 * pt.log(one_minus_s) + pt.log(3.0 - one_minus_s) - math.log(4.0)
-    return pt.switch(pt.lt(z, 0.0), log_tail, pt.log1mexp(log_tail))
-
-
-def _logpdf(y: Tensor, mu: Tensor, sd: Tensor, robust: bool) -> pt.TensorVariable:
-    return _t4_logpdf(y, mu, sd) if robust else _normal_logpdf(y, mu, sd)
-
-
-def _logcdf(y: Tensor, mu: Tensor, sd: Tensor, robust: bool) -> pt.TensorVariable:
-    return _t4_logcdf(y, mu, sd) if robust else _normal_logcdf(y, mu, sd)
-
-
-def point(y: Tensor, eta: Tensor, sd: Tensor, *, robust: bool = False) -> pt.TensorVariable:
-    """``exact`` and ``approx``: log x ~ Normal(eta, sd) (approx passes a widened sd).
-
-    ``robust``: Student-t with ``ROBUST_NU`` degrees of freedom and scale ``sd`` instead.
-    """
-    return _logpdf(y, eta, sd, robust)
-
-
-def interval(
-    y_lo: Tensor, y_hi: Tensor, eta: Tensor, sd: Tensor, *, robust: bool = False
-) -> pt.TensorVariable:
-    """``nearly`` and ``over``: the source's figure lies in [y_lo, y_hi] (log scale)."""
-    if not robust:
-        return pm.math.logdiffexp(_normal_logcdf(y_hi, eta, sd), _normal_logcdf(y_lo, eta, sd))
-    # An interval above the centre is reflected below it (the t is symmetric), so the CDFs
-    # differenced are never both close to 1; one branch only, so no NaN gradient leaks in.
+def _interval_logp(y_lo: Tensor, y_hi: Tensor, eta: Tensor, sd: Tensor) -> pt.TensorVariable:
+    """log P(y_lo < Normal(eta, sd) < y_hi); an interval above the centre is reflected below it
+    (the normal is symmetric), so the CDFs differenced are never both close to 1."""
     above = pt.gt(y_lo, eta)
     a = pt.switch(above, 2 * eta - y_hi, y_lo)
     b = pt.switch(above, 2 * eta - y_lo, y_hi)
-    return pm.math.logdiffexp(_t4_logcdf(b, eta, sd), _t4_logcdf(a, eta, sd))
+    return pm.math.logdiffexp(_normal_logcdf(b, eta, sd), _normal_logcdf(a, eta, sd))
 
 
-def at_least(y: Tensor, eta: Tensor, sd: Tensor, *, robust: bool = False) -> pt.TensorVariable:
+def point(y: Tensor, eta: Tensor, sd: Tensor, *, p_out: Tensor | None = None) -> pt.TensorVariable:
+    """``exact`` and ``approx``: log x ~ Normal(eta, sd) (approx passes a widened sd).
+
+    ``p_out`` (robust fits): per report, the probability that the figure is a fabrication,
+    Normal(eta, sqrt(sd^2 + OUTLIER_SD^2)) instead; the same for every kind below.
+    """
+    return _mix(lambda s: _normal_logpdf(y, eta, s), sd, p_out)
+
+
+def interval(
+    y_lo: Tensor, y_hi: Tensor, eta: Tensor, sd: Tensor, *, p_out: Tensor | None = None
+) -> pt.TensorVariable:
+    """``nearly`` and ``over``: the source's figure lies in [y_lo, y_hi] (log scale)."""
+    if p_out is None:
+        return pm.math.logdiffexp(_normal_logcdf(y_hi, eta, sd), _normal_logcdf(y_lo, eta, sd))
+    return _mix(lambda s: _interval_logp(y_lo, y_hi, eta, s), sd, p_out)
+
+
+def at_least(y: Tensor, eta: Tensor, sd: Tensor, *, p_out: Tensor | None = None) -> pt.TensorVariable:
     """``at_least``: the source's figure is at or above ``y``: log Phi((eta - y) / sd)."""
-    return _logcdf(eta, y, sd, robust)
+    return _mix(lambda s: _normal_logcdf(eta, y, s), sd, p_out)
 
 
-def at_most(y: Tensor, eta: Tensor, sd: Tensor, *, robust: bool = False) -> pt.TensorVariable:
+def at_most(y: Tensor, eta: Tensor, sd: Tensor, *, p_out: Tensor | None = None) -> pt.TensorVariable:
     """``at_most``: the source's figure is at or below ``y``: log Phi((y - eta) / sd)."""
-    return _logcdf(y, eta, sd, robust)
+    return _mix(lambda s: _normal_logcdf(y, eta, s), sd, p_out)
 
 
 def range_(
-    y_mid: Tensor, width: Tensor, eta: Tensor, sd: Tensor, *, robust: bool = False
+    y_mid: Tensor, width: Tensor, eta: Tensor, sd: Tensor, *, p_out: Tensor | None = None
 ) -> pt.TensorVariable:
     """``range``: the geometric middle, with the source's own interval added to its noise.
 
     ``width`` is log(high / low); the range is the source's central ``RANGE_PROB`` interval.
     """
     w = width / (2.0 * z_of(RANGE_PROB))
-    return _logpdf(y_mid, eta, pt.sqrt(sd**2 + w**2), robust)
+    return _mix(lambda s: _normal_logpdf(y_mid, eta, s), pt.sqrt(sd**2 + w**2), p_out)
 
 
-def upper_estimate(y: Tensor, eta: Tensor, sd: Tensor, *, robust: bool = False) -> pt.TensorVariable:
+def upper_estimate(y: Tensor, eta: Tensor, sd: Tensor, *, p_out: Tensor | None = None) -> pt.TensorVariable:
     """``upper_estimate``: ``y`` is the top of the source's interval around ``eta``."""
     shift = z_of(RANGE_PROB) * UPPER_WIDTH
-    return _logpdf(y, eta + shift, pt.sqrt(sd**2 + UPPER_WIDTH**2), robust)
+    return _mix(lambda s: _normal_logpdf(y, eta + shift, s), pt.sqrt(sd**2 + UPPER_WIDTH**2), p_out)
 
 
 def count(x: Tensor, log_mu: Tensor, sd: Tensor) -> pt.TensorVariable:

@@ -417,7 +417,12 @@ def _reports(result: Any, prob: float) -> Section:
         ratio = r["pred_median"] / said if said and said > 0 else float("nan")
         quote, url = _text(r["quote"]), _text(r["url"])
         quote_cell: Cell = Link(quote or url, url) if url else quote
-        flag = "outlier" if r["outlier"] else ""
+        fab = r.get("p_fabricated")
+        likely_fabricated = fab is not None and not math.isnan(fab) and fab > 0.5
+        flags = ["outlier"] if r["outlier"] else []
+        if likely_fabricated:
+            flags.append(f"fabricated? {fab:.0%}")
+        flag = ", ".join(flags)
         rows.append(
             [
                 str(r["report"]),
@@ -434,6 +439,14 @@ def _reports(result: Any, prob: float) -> Section:
             ]
         )
     n_out = int(rep["outlier"].sum())
+    fabricated = ""
+    if "p_fabricated" in rep:
+        n_fab = int((rep["p_fabricated"] > 0.5).sum())
+        fabricated = " The fit is robust: each figure may be a fabrication, and the model reads " + (
+            f"{n_fab} of them as more likely fabricated than not (marked with that probability)."
+            if n_fab
+            else "none as more likely fabricated than not."
+        )
     return Section(
         "Reports",
         "reports",
@@ -449,6 +462,7 @@ def _reports(result: Any, prob: float) -> Section:
                     if n_out
                     else "No report is outside the 99% predictive interval."
                 )
+                + fabricated
             ),
             Table(
                 cols,
@@ -534,6 +548,14 @@ def _method(result: Any) -> Section:
         ["documented coverage", f"Beta{C.COVERAGE_PRIOR}", "share of the truth a documented count reaches"],
         ["truth prior", f"log-scale sd {C.LOG_TRUTH_SD}", "centred on the scale of the data"],
     ]
+    if s.get("robust"):
+        constants.append(
+            [
+                "outlier mixture (robust)",
+                f"Beta{C.OUTLIER_PRIOR}, extra log-scale sd {C.OUTLIER_SD}",
+                "each source's share of fabricated figures, and their scatter around its value",
+            ]
+        )
     if spec.temporal:
         constants.append(
             [
