@@ -168,6 +168,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     f.add_argument("--chains", type=int, default=None, metavar="N", help="chains (default 4)")
     f.add_argument("--dayfirst", action="store_true", help="read dates written day first (24/02/2022)")
+    f.add_argument(
+        "--robust",
+        action="store_true",
+        help="allow each source's figures to be fabrications (per-source outlier mixture)",
+    )
     q = sub.add_parser(
         "parse", help="show how a figure phrase is read", description="Show how a figure phrase is read."
     )
@@ -259,6 +264,7 @@ def _fit(args: argparse.Namespace) -> int:
             start=args.start,
             as_of=args.as_of,
             random_seed=args.seed,
+            robust=args.robust,
             progressbar=sys.stderr.isatty(),
             **options,
         )

@@ -59,6 +59,7 @@ def fitted(tmp_path_factory):
         "200",
         "--chains",
         "2",
+        "--robust",
     )
     return d, proc
 
@@ -90,6 +91,10 @@ def test_fit_writes_json_and_html(fitted):
         "Ukrainian government": "adversary",
     }
     assert out["diagnostics"]["chains"] == 2 and out["diagnostics"]["draws"] == 200
+    # --robust: the outlier mixture, with its per-source and per-report numbers.
+    assert out["settings"]["robust"] is True
+    assert all(0 < s["outlier_prob_median"] < 1 for s in out["sources"])
+    assert all(0 <= r["p_fabricated"] <= 1 for r in out["reports"])
     assert "data:image/png;base64" in (d / "out.html").read_text()
 
 
