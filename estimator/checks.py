@@ -31,15 +31,13 @@ from scipy import stats
 from .constants import (
     LOG_TRUTH_SD,
     OUTLIER_SD,
-    RANGE_PROB,
     STANCES,
     TAU_MEDIAN,
     TAU_SD,
-    UPPER_WIDTH,
 )
 from .errors import FitWarning, ModelError
 from .reports import _did_you_mean
-from .stats import lognormal_from_range, z_of
+from .stats import lognormal_from_range
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -194,19 +192,12 @@ def _headline(
 def _loo_cdf(result: Result) -> np.ndarray:
     """Predictive probability of a figure at or below each report's, per thinned draw: (S, n)."""
     spec = result.spec
-    eta, sd, p_out = result._eta_draws()
-    kind = spec.kind
-    z = z_of(RANGE_PROB)
-    w = spec.width / (2 * z)
-    shift = np.where(kind == "upper_estimate", z * UPPER_WIDTH, 0.0)
-    extra = np.where(kind == "upper_estimate", UPPER_WIDTH, w)
-    total = np.sqrt(sd**2 + extra**2)
+    eta, sd, centre, total, p_out = result._figure_draws()
     y = np.where(spec.small, 0.0, spec.y)
-    u = (y[None, :] - eta - shift) / total
-    cdf = stats.norm.cdf(u)
+    cdf = stats.norm.cdf((y[None, :] - centre) / total)
     if result.built.robust:  # p_out is 0 for documented counts (and unused for small counts)
         wide = np.sqrt(total**2 + OUTLIER_SD**2)
-        cdf = (1 - p_out) * cdf + p_out * stats.norm.cdf((y[None, :] - eta - shift) / wide)
+        cdf = (1 - p_out) * cdf + p_out * stats.norm.cdf((y[None, :] - centre) / wide)
     for r in np.flatnonzero(spec.small):
         mu = np.exp(eta[:, r])
         alpha = 1.0 / sd[:, r] ** 2

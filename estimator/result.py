@@ -522,22 +522,28 @@ class Result:
             out.append(a)
         return out[0], out[1], out[2]
 
+    def _figure_draws(self) -> tuple[np.ndarray, ...]:
+        """(draws, reports) arrays: eta, the noise sd, and the centre and sd of the log figure
+        the source would publish (an upper estimate sits above eta; a range or an upper
+        estimate adds its own width to the noise), and the outlier probability (robust fits)."""
+        eta, sd, p_out = self._eta_draws()
+        kind = self.spec.kind
+        z = z_of(RANGE_PROB)
+        w = self.spec.width / (2 * z)
+        shift = np.where(kind == "upper_estimate", z * UPPER_WIDTH, 0.0)
+        extra = np.where(kind == "upper_estimate", UPPER_WIDTH, w)
+        return eta, sd, eta + shift, np.sqrt(sd**2 + extra**2), p_out
+
     @cached_property
     def _predictive(self) -> np.ndarray:
         spec = self.spec
-        eta, sd, p_out = self._eta_draws()
+        eta, sd, centre, total, p_out = self._figure_draws()
         rng = np.random.default_rng(self.settings.get("random_seed"))
         eps = rng.standard_normal(eta.shape)
-        kind = spec.kind
-        z = z_of(RANGE_PROB)
-        w = spec.width / (2 * z)
-        shift = np.where(kind == "upper_estimate", z * UPPER_WIDTH, 0.0)
-        extra = np.where(kind == "upper_estimate", UPPER_WIDTH, w)
-        total = np.sqrt(sd**2 + extra**2)
         if self.built.robust:  # a fabrication, with each report's outlier probability
             fabricated = rng.random(eta.shape) < p_out
             total = np.where(fabricated, np.sqrt(total**2 + OUTLIER_SD**2), total)
-        pred = np.exp(eta + shift + total * eps)
+        pred = np.exp(centre + total * eps)
         if spec.small.any():
             cols = np.flatnonzero(spec.small)
             mu = np.exp(eta[:, cols])
