@@ -125,23 +125,16 @@ def fabrication_prob(result: Result) -> np.ndarray:
         return out
     names = list(built.loglik_honest)
     rows = np.concatenate([built.loglik_honest[k][0] for k in names])
-    pos = np.concatenate([np.flatnonzero(np.isin(built.order, built.loglik[k][0])) for k in names])
     fn = result._compile(
         [
             pt.concatenate([built.loglik_honest[k][1] for k in names]),
             pt.concatenate([built.loglik[k][1] for k in names]),
-            built.p_out[pos],
+            pt.concatenate([built.loglik_honest[k][2] for k in names]),
         ]
     )
-    post = result.idata.posterior
-    free = built.model.free_RVs
-    vals = [result._thin(post[v.name].values) for v in free]
-    acc = np.zeros(rows.size)
-    for i in range(vals[0].shape[0]):
-        honest, mixed, p = fn(*[v[i] for v in vals])
-        # P(honest | figure) = (1 - p) f_honest / f_mixture; the rest is the fabrication's share.
-        acc += -np.expm1(np.log1p(-p) + honest - mixed)
-    out[rows] = acc / vals[0].shape[0]
+    # P(honest | figure) = (1 - p) f_honest / f_mixture; the rest is the fabrication's share.
+    shares = [-np.expm1(np.log1p(-p) + honest - mixed) for honest, mixed, p in result._over_draws(fn)]
+    out[rows] = np.mean(shares, axis=0)
     return out
 
 

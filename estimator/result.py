@@ -501,19 +501,22 @@ class Result:
         givens = [(v, pytensor.shared(self.data[v.name])) for v in model.data_vars]
         return pytensor.function(model.free_RVs, outputs, givens=givens, on_unused_input="ignore")
 
+    def _over_draws(self, fn: Any) -> list[Any]:
+        """``fn`` (from :meth:`_compile`) evaluated at each thinned posterior draw."""
+        post = self.idata.posterior
+        vals = [self._thin(post[v.name].values) for v in self.built.model.free_RVs]
+        return [fn(*[v[i] for v in vals]) for i in range(vals[0].shape[0])]
+
     @cached_property
     def _eta_fn(self):
         b = self.built
         p_out = b.p_out if b.p_out is not None else pytensor.tensor.zeros_like(b.sd)
-        return b.model.free_RVs, self._compile([b.eta, b.sd, p_out])
+        return self._compile([b.eta, b.sd, p_out])
 
     def _eta_draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(draws, reports) arrays of eta, the noise sd and the outlier probability (0 unless
         the fit is robust), from thinned posterior draws, reports in the order given."""
-        free, fn = self._eta_fn
-        post = self.idata.posterior
-        vals = [self._thin(post[v.name].values) for v in free]
-        rows = [fn(*[v[i] for v in vals]) for i in range(vals[0].shape[0])]
+        rows = self._over_draws(self._eta_fn)
         # The model holds reports sorted by likelihood term; put them back in report order.
         out = []
         for j in range(3):

@@ -41,8 +41,9 @@ class BuiltModel:
     truth_names: list[str]  # free random variables that hold the truth
     robust: bool = False  # outlier mixture (see constants.OUTLIER_SD)
     p_out: pt.TensorVariable | None = None  # per report, in ``order``: its outlier probability
-    # robust fits: kind -> (report rows, elementwise log-likelihood of the honest component alone)
-    loglik_honest: dict[str, tuple[np.ndarray, pt.TensorVariable]] | None = None
+    # robust fits: kind -> (report rows, elementwise log-likelihood of the honest component
+    # alone, the outlier probability of each of those reports)
+    loglik_honest: dict[str, tuple[np.ndarray, pt.TensorVariable, pt.TensorVariable]] | None = None
 
 
 def _groups(spec: ModelSpec) -> dict[str, np.ndarray]:
@@ -207,7 +208,7 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         # 1 or 0 per report: a refit without some reports keeps the graph (and its compile).
         weight_all = pm.Data("weight", spec.weights()[order], dims="report")
         loglik: dict[str, tuple[np.ndarray, pt.TensorVariable]] = {}
-        honest: dict[str, tuple[np.ndarray, pt.TensorVariable]] = {}
+        honest: dict[str, tuple[np.ndarray, pt.TensorVariable, pt.TensorVariable]] = {}
         pos = 0
         for name, rows_np in groups.items():
             sl = slice(pos, pos + rows_np.size)
@@ -222,7 +223,7 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             if rb is not None and name not in ("documented", "count"):
                 # The same term without the fabrication component: not in the model's density,
                 # only read after sampling for each figure's probability of being a fabrication.
-                honest[name] = (rows_np, _term(name, y, e, s, width_all[sl], None))
+                honest[name] = (rows_np, _term(name, y, e, s, width_all[sl], None), rb)
     truth = ["level", "tau", "steps"] if spec.temporal else ["log_N_free"]
     return BuiltModel(
         model=model,
