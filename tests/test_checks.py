@@ -43,8 +43,8 @@ def planted():
 
 def _off_by(sim) -> np.ndarray:
     """How far each simulated figure sits from what its source would honestly say (its true
-    bias factor times the truth), as a factor >= 1; NaN for "at least" bounds, whose figure is a
-    threshold rather than the source's value."""
+    bias factor times the truth), as a factor >= 1; NaN for "at least" and "at most" bounds,
+    whose figure is a threshold rather than the source's value."""
     truth = {(t.party, t.category): t.value for t in sim.truth.itertuples()}
     factor = {(b.source, b.stance): b.factor for b in sim.biases.itertuples()}
     affiliation = {s.name: s.affiliation for s in sim.sources}
@@ -191,10 +191,9 @@ def test_robust_fit_keeps_the_truth_despite_a_fabrication(planted):
     assert np.median(robust.draws(party, cat)) < np.median(res.draws(party, cat))
     rep = robust.reports()
     assert rep.outlier.iloc[i]
-    # The planted figure is read as a fabrication, no other figure is; documented and small
-    # counts are never mixed, so they have none.
-    # An honest figure may be read as one too when it sits far from its source's true value
-    # (a source's noise can be large); none within a factor 2 of it is.
+    # The planted figure is read as a fabrication. An honest figure may be too when it sits far
+    # from its source's true value (a source's noise can be large); none within a factor 2 of
+    # it is, nor any censored bound. Documented and small counts are never mixed: they have none.
     fab = rep.p_fabricated
     off = _off_by(_planted_data()[2])
     near = np.nan_to_num(off, nan=1.0) < 2
