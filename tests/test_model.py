@@ -74,7 +74,7 @@ def test_window_reports_observe_the_difference_of_cumulative_truth():
     for v in free:
         shape = start[model.rvs_to_values[v].name].shape
         fixed = {"tau": 0.05, "level": 1.5}
-        args.append(rng.normal(size=shape) if v.name == "steps" else np.full(shape, fixed.get(v.name, 0.0)))
+        args.append(rng.normal(size=shape) if v.name == "z_walk" else np.full(shape, fixed.get(v.name, 0.0)))
     eta_sorted, log_rate = fn(*args)
     eta = np.empty(3)
     eta[built.order] = eta_sorted
@@ -106,3 +106,84 @@ def test_numpy_cumulative_truth_matches_the_model_graph():
     np.testing.assert_allclose(cumulative_at(rate, t, kd).T, graph, rtol=1e-12)
     # Day 0 is zero; a rate of 1 per day throughout gives the day count.
     np.testing.assert_allclose(cumulative_at(np.ones(4), [0, 10, 27.5], 7), [0, 10, 27.5])
+
+
+def test_walk_basis_is_the_centred_random_walk():
+    from estimator.model.timeline import walk_basis
+
+    for k in (2, 5, 53):
+        basis = walk_basis(k)
+        steps = np.tril(np.ones((k, k)))  # the walk is the cumulative sum of its steps
+        centre = np.eye(k) - 1.0 / k
+        np.testing.assert_allclose(basis.T @ basis, centre @ steps @ steps.T @ centre, atol=1e-9)
+
+
+def test_walk_information_matches_finite_differences():
+    from estimator.model.timeline import cumulative_at, walk_basis, walk_information
+
+    n_knots, kd = 12, 7.0
+    basis = walk_basis(n_knots)
+    rate = np.array([3.0, 0.5, 8.0])
+    group = np.array([0, 1, 0])  # leaves 0 and 2 share a walk
+    # (report, leaf, day, sign): a cumulative figure, a window, an aggregate, a left-out report
+    pairs = np.array(
+        [
+            [0, 0, 30.0, 1],
+            [1, 1, 60.0, 1],
+            [1, 1, 20.0, -1],
+            [2, 0, 45.5, 1],
+            [2, 2, 45.5, 1],
+            [3, 2, 83.0, 1],
+        ]
+    )
+    rep, leaf, day, sign = pairs[:, 0].astype(int), pairs[:, 1].astype(int), pairs[:, 2], pairs[:, 3]
+    sd = np.array([0.2, 0.5, 0.3, np.inf])
+    info = walk_information(basis, kd, rate, rep, leaf, day, sign, sd, group, 2, block=2)
+
+    def log_counts(amp):
+        rates = rate[:, None] * np.exp(amp[group] @ basis)
+        counts = np.zeros(4)
+        for r, lf, d, s in zip(rep, leaf, day, sign, strict=True):
+            counts[r] += s * cumulative_at(rates[lf], [d], kd)[0]
+        return np.log(counts)
+
+    eps, expect = 1e-6, np.zeros((2, n_knots - 1))
+    for g in range(2):
+        for j in range(n_knots - 1):
+            amp = np.zeros((2, n_knots - 1))
+            amp[g, j] = eps
+            grad = (log_counts(amp) - log_counts(-amp)) / (2 * eps)
+            expect[g, j] = np.sum((grad / sd) ** 2)
+    assert expect[0, 0] > 1.0  # the figures do say something about the slowest mode
+    np.testing.assert_allclose(info, expect, rtol=1e-6)
+
+
+def test_walk_centring_leaves_the_prior_unchanged():
+    import pymc as pm
+
+    sim = est.simulate(n_reports=400, temporal=True, days=730, random_seed=4)
+    clean = validate(sim.reports, aggregates=DEFAULT_AGGREGATES)
+    spec = build_spec(clean, sim.sources, temporal=True, start=sim.start, as_of=sim.as_of)
+    model = build_model(spec).model
+    centring = model["walk_centring"].get_value()
+    assert centring[:, 0].min() > 0.5 and centring[:, -1].max() < 0.05  # slow modes pinned, fast not
+    walks = {}
+    for name, c in (
+        ("as built", centring),
+        ("none", np.zeros_like(centring)),
+        ("all", np.ones_like(centring)),
+    ):
+        with model:
+            pm.set_data({"walk_centring": c})
+            rate = pm.draw(
+                model["log_rate"] - model["log_rate"].mean(axis=1, keepdims=True), 4000, random_seed=9
+            )
+        walks[name] = rate[:, 0, :]
+    ref = walks["as built"]
+    for name in ("none", "all"):
+        np.testing.assert_allclose(walks[name].std(axis=0), ref.std(axis=0), rtol=0.08)
+        np.testing.assert_allclose(
+            np.quantile(walks[name], [0.05, 0.95], axis=0),
+            np.quantile(ref, [0.05, 0.95], axis=0),
+            atol=0.15 * ref.std(axis=0).max(),
+        )

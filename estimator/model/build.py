@@ -26,6 +26,7 @@ from ..constants import (
     TAU_SD,
 )
 from . import likelihoods as lik
+from . import timeline
 from .spec import ModelSpec
 
 
@@ -101,10 +102,18 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                 "tau", np.log(TAU_MEDIAN * np.sqrt(spec.knot_days / 7)), TAU_SD, dims="free_quantity"
             )
             if spec.n_knots > 1:
-                steps = pm.Normal("steps", 0.0, 1.0, dims=("free_quantity", "knot"))
-                walk = pt.cumsum(steps, axis=1)
-                walk = walk - walk.mean(axis=1, keepdims=True)
-                log_rate_free = level[:, None] + tau[:, None] * walk
+                model.add_coord("mode", np.arange(1, spec.n_knots))
+                # The walk is drawn in its cosine modes (timeline.walk_basis), each mode's
+                # amplitude (prior Normal(0, tau)) as tau ** (1 - c) * z with z ~ Normal(0,
+                # tau ** c): the same prior for any c, which is chosen per mode from how much the
+                # reports say about it (_walk_centring). See docs/performance.md.
+                c = pm.Data(
+                    "walk_centring", _walk_centring(spec, order, free_pos), dims=("free_quantity", "mode")
+                )
+                z_walk = pm.Normal("z_walk", 0.0, tau[:, None] ** c, dims=("free_quantity", "mode"))
+                amplitude = z_walk * tau[:, None] ** (1.0 - c)
+                walk = pt.dot(amplitude, pm.Data("walk_basis", timeline.walk_basis(spec.n_knots)))
+                log_rate_free = level[:, None] + walk
             else:
                 log_rate_free = level[:, None] * pt.ones((1, 1))
             log_rate = _expand(log_rate_free, spec, free_pos, linked, log_ratio, axis_extra=True)
@@ -224,7 +233,7 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                 # The same term without the fabrication component: not in the model's density,
                 # only read after sampling for each figure's probability of being a fabrication.
                 honest[name] = (rows_np, _term(name, y, e, s, width_all[sl], None), rb)
-    truth = ["level", "tau", "steps"] if spec.temporal else ["log_N_free"]
+    truth = ["level", "tau", "z_walk"] if spec.temporal else ["log_N_free"]
     return BuiltModel(
         model=model,
         eta=eta,
@@ -236,6 +245,41 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         p_out=p_out,
         loglik_honest=honest if robust else None,
     )
+
+
+def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> np.ndarray:
+    """How centred each mode of each walk is drawn: 1 where the reports pin it, 0 where they don't.
+
+    A mode's amplitude ``a`` has prior Normal(0, tau). It is drawn as ``tau ** (1 - c) * z`` with
+    ``z ~ Normal(0, tau ** c)``: the same prior for every ``c``, but the sampler moves freely
+    when ``c`` is near the share of the mode's posterior precision that comes from the data
+    (``c = 0`` for modes the reports say little about, where ``z`` would otherwise be pulled into a
+    funnel with ``tau``; ``c = 1`` for modes they pin, where ``z`` would otherwise be tied to
+    ``tau`` along a curved ridge). The share is computed from the data before sampling, with
+    each leaf's rate at its prior centre and each source's noise at its prior median.
+    """
+    kd = float(spec.knot_days)
+    pairs = _report_leaf_pairs(spec, order)
+    is_doc = spec.kind[order] == "documented"
+    noise = np.sqrt(spec.noise_median[spec.noise_index[order]] ** 2 + NOISE_FLOOR**2)
+    sd = np.where(is_doc, DOCUMENTED_SD, noise)
+    sd = np.sqrt(sd**2 + spec.extra_sd[order] ** 2 + (spec.width[order] / 2) ** 2)
+    weight = spec.weights()[order]
+    sd = np.where(weight > 0, sd / np.sqrt(np.maximum(weight, 1e-12)), np.inf)
+    info = timeline.walk_information(
+        timeline.walk_basis(spec.n_knots),
+        kd,
+        np.exp(spec.prior_mu),
+        pairs["report"],
+        pairs["leaf"],
+        pairs["day"],
+        pairs["sign"],
+        sd,
+        free_pos[spec.free],
+        spec.free_leaves.size,
+    )
+    tau2 = TAU_MEDIAN**2 * kd / 7
+    return tau2 * info / (1.0 + tau2 * info)
 
 
 def _term(name: str, y, e, s, width, p_out):

@@ -24,3 +24,64 @@ def cumulative_at(rate: np.ndarray, t: np.ndarray | float, knot_days: float) -> 
     cum = np.concatenate([np.zeros(rate.shape[:-1] + (1,)), np.cumsum(rate * knot_days, axis=-1)], axis=-1)
     k = np.clip((t // knot_days).astype(int), 0, n_knots - 1)
     return cum[..., k] + rate[..., k] * (t - k * knot_days)
+
+
+def walk_basis(n_knots: int) -> np.ndarray:
+    """The random walk's cosine modes: ``z @ walk_basis(K)`` is a centred standard random walk.
+
+    A walk of ``K`` knots with standard normal steps, minus its mean, is exactly ``z @ basis``
+    with ``z`` standard normal of length ``K - 1``: the cosine vectors are the eigenvectors of the
+    walk's covariance (those of the path graph's Laplacian, whose eigenvalues are
+    ``4 sin^2(pi j / 2K)``), and row ``j`` is scaled by one over the square root of its
+    eigenvalue. The first rows are the slow changes of the rate, the last the week-to-week ones.
+    """
+    k = np.arange(n_knots)
+    j = np.arange(1, n_knots)[:, None]
+    phi = np.sqrt(2.0 / n_knots) * np.cos(np.pi * j * (k + 0.5) / n_knots)
+    return phi / (2.0 * np.sin(np.pi * j / (2.0 * n_knots)))
+
+
+def walk_information(
+    basis: np.ndarray,
+    knot_days: float,
+    rate: np.ndarray,
+    pair_report: np.ndarray,
+    pair_leaf: np.ndarray,
+    pair_day: np.ndarray,
+    pair_sign: np.ndarray,
+    report_sd: np.ndarray,
+    leaf_group: np.ndarray,
+    n_groups: int,
+    block: int = 4096,
+) -> np.ndarray:
+    """How much the reports say about each mode of each walk: shape (n_groups, modes).
+
+    The Fisher information of the log figures about each coefficient of ``basis`` (one walk per
+    group of leaves, ``leaf_group``), taking every leaf's daily ``rate`` as constant over time and
+    each report's noise sd as ``report_sd``. Only the diagonal (mode by mode) is computed.
+    Reports are taken ``block`` at a time, so memory does not grow with their number.
+    """
+    n_modes = basis.shape[0]
+    info = np.zeros((n_groups, n_modes))
+    if pair_report.size == 0:
+        return info
+    order = np.argsort(pair_report, kind="stable")
+    rep, leaf, day, sign = pair_report[order], pair_leaf[order], pair_day[order], pair_sign[order]
+    n_rep = int(rep.max()) + 1
+    # Each report's count under the constant rates, and its derivative by each mode.
+    count = np.zeros(n_rep)
+    np.add.at(count, rep, sign * rate[leaf] * day)
+    bounds = np.searchsorted(rep, np.arange(0, n_rep + block, block))
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
+        if lo == hi:
+            continue
+        r, lf = rep[lo:hi], leaf[lo:hi]
+        grad = cumulative_at(basis, day[lo:hi], knot_days).T * (sign[lo:hi] * rate[lf])[:, None]
+        key = r * n_groups + leaf_group[lf]
+        uniq, inv = np.unique(key, return_inverse=True)
+        summed = np.zeros((uniq.size, n_modes))
+        np.add.at(summed, inv, grad)
+        r_u = uniq // n_groups
+        scale = 1.0 / (np.maximum(count[r_u], 1e-12) * report_sd[r_u])
+        np.add.at(info, uniq % n_groups, (summed * scale[:, None]) ** 2)
+    return info
