@@ -166,8 +166,7 @@ def test_walk_centring_leaves_the_prior_unchanged():
     spec = build_spec(clean, sim.sources, temporal=True, start=sim.start, as_of=sim.as_of)
     model = build_model(spec).model
     centring = model["walk_centring"].get_value()
-    assert centring[:, 0].min() > 0.5 and centring[:, -1].max() == 0.0  # slow modes pinned, fast not
-    assert np.all((centring == 0.0) | (centring >= 0.5))  # a mode is centred only when pinned
+    assert centring[:, 0].min() > 0.5 and centring[:, -1].max() < 0.05  # slow modes pinned, fast not
     walks = {}
     for name, c in (
         ("as built", centring),

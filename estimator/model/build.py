@@ -247,9 +247,9 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
     )
 
 
-#: A walk's mode is drawn partly centred only when the reports give it at least this share of
-#: its posterior precision (``_walk_centring``).
-WALK_CENTRE_MIN = 0.5
+#: A quantity's walk is drawn partly centred only when the reports give its slowest mode at
+#: least this share of its posterior precision (``_walk_centring``).
+WALK_CENTRE_MIN = 0.9
 
 
 def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> np.ndarray:
@@ -261,8 +261,8 @@ def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> 
     (``c = 0`` for modes the reports say little about, where ``z`` would otherwise be pulled into a
     funnel with ``tau``; ``c = 1`` for modes they pin, where ``z`` would otherwise be tied to
     ``tau`` along a curved ridge). The share is computed from the data before sampling, with
-    each leaf's rate at its prior centre and each source's noise at its prior median. Modes the
-    reports give less than ``WALK_CENTRE_MIN`` of their precision are not centred at all.
+    each leaf's rate at its prior centre and each source's noise at its prior median. A walk
+    whose slowest mode gets less than ``WALK_CENTRE_MIN`` of its precision is not centred at all.
     """
     kd = float(spec.knot_days)
     pairs = _report_leaf_pairs(spec, order)
@@ -286,10 +286,12 @@ def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> 
     )
     tau2 = TAU_MEDIAN**2 * kd / 7
     share = tau2 * info / (1.0 + tau2 * info)
-    # Below half, the non-centred form is close to the best and partial centring ties z to a
-    # weakly known tau in a funnel: with every share used as is, 2 of 72 small temporal
-    # calibration fits had a divergent transition, none with these modes left at 0.
-    return np.where(share >= WALK_CENTRE_MIN, share, 0.0)
+    # A walk whose slowest mode the reports do not pin is left non-centred: its tau is weakly
+    # known, and partial centring ties z to it in a funnel (with every share used as is, 2 of
+    # 72 small temporal calibration fits had a divergent transition, at shares up to 0.33; at
+    # 0.5 as the bar, 1 of the 17 such fits that then centred a walk).
+    pinned = share[:, :1] >= WALK_CENTRE_MIN
+    return np.where(pinned, share, 0.0)
 
 
 def _term(name: str, y, e, s, width, p_out):
