@@ -291,7 +291,7 @@ def _structure_key(spec: ModelSpec, robust: bool, target_accept: float) -> tuple
     priors) are not in the key, only their shapes: fits that differ in them, such as a source
     given its own ``bias=`` range, swap the data and reuse the compiled model.
     """
-    from .model.build import _groups
+    from .model.build import _groups, walk_in_modes
 
     def arr(a: np.ndarray) -> tuple:
         return tuple(np.asarray(a).ravel().tolist())
@@ -313,6 +313,7 @@ def _structure_key(spec: ModelSpec, robust: bool, target_accept: float) -> tuple
         repr(sorted(spec.stance_prior.items())),
         tuple(spec.cover_rows),
         horizon,
+        walk_in_modes(spec),
     )
 
 

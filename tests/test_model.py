@@ -29,7 +29,11 @@ def graph_size(n_reports, temporal):
     return len(model.free_RVs), len(list(applys_between(graph_inputs([logp]), [logp])))
 
 
-def test_graph_does_not_grow_with_reports():
+@pytest.mark.parametrize("centre_min", [0.0, 2.0])  # the walk in cosine modes, or as summed steps
+def test_graph_does_not_grow_with_reports(monkeypatch, centre_min):
+    import estimator.model.build as build
+
+    monkeypatch.setattr(build, "WALK_CENTRE_MIN", centre_min)
     # Every kind appears in both data sets, so the same terms exist.
     for temporal in (False, True):
         small = graph_size(90, temporal)
@@ -74,7 +78,11 @@ def test_window_reports_observe_the_difference_of_cumulative_truth():
     for v in free:
         shape = start[model.rvs_to_values[v].name].shape
         fixed = {"tau": 0.05, "level": 1.5}
-        args.append(rng.normal(size=shape) if v.name == "z_walk" else np.full(shape, fixed.get(v.name, 0.0)))
+        args.append(
+            rng.normal(size=shape)
+            if v.name in ("z_walk", "steps")
+            else np.full(shape, fixed.get(v.name, 0.0))
+        )
     eta_sorted, log_rate = fn(*args)
     eta = np.empty(3)
     eta[built.order] = eta_sorted
