@@ -291,7 +291,7 @@ def _structure_key(spec: ModelSpec, robust: bool, target_accept: float) -> tuple
     priors) are not in the key, only their shapes: fits that differ in them, such as a source
     given its own ``bias=`` range, swap the data and reuse the compiled model.
     """
-    from .model.build import _groups, walk_in_modes
+    from .model.build import _groups
 
     def arr(a: np.ndarray) -> tuple:
         return tuple(np.asarray(a).ravel().tolist())
@@ -313,14 +313,15 @@ def _structure_key(spec: ModelSpec, robust: bool, target_accept: float) -> tuple
         repr(sorted(spec.stance_prior.items())),
         tuple(spec.cover_rows),
         horizon,
-        walk_in_modes(spec),
     )
 
 
 def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _Compiled:
     """The model for ``spec``: a cached compiled one with the new data set in, or a new one."""
-    key = _structure_key(spec, robust, target_accept)
     fresh = build_model(spec, robust=robust)  # cheap: builds the graph, compiles nothing
+    # The build chooses the random walk's form from the data (cosine modes where the reports
+    # pin a walk, summed steps elsewhere): part of the structure.
+    key = (*_structure_key(spec, robust, target_accept), "z_walk" in fresh.model.named_vars)
     hit = _COMPILED.get(key)
     if hit is None:
         entry = _Compiled(fresh)

@@ -260,17 +260,6 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
 WALK_CENTRE_MIN = 0.9
 
 
-def walk_in_modes(spec: ModelSpec) -> bool:
-    """Whether :func:`build_model` draws this spec's random walk in cosine modes (some walk
-    pinned by the reports) rather than as summed steps: part of the compiled structure."""
-    if not spec.temporal or spec.n_knots < 2:
-        return False
-    order = np.concatenate(list(_groups(spec).values()))
-    free_pos = np.full(spec.n_leaves, -1)
-    free_pos[spec.free_leaves] = np.arange(spec.free_leaves.size)
-    return bool(_walk_centring(spec, order, free_pos).any())
-
-
 def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> np.ndarray:
     """How centred each mode of each walk is drawn: 1 where the reports pin it, 0 where they don't.
 
