@@ -17,7 +17,6 @@ import json  # noqa: E402
 import resource  # noqa: E402
 import warnings  # noqa: E402
 
-import arviz as az  # noqa: E402
 import numpy as np  # noqa: E402
 import pymc as pm  # noqa: E402
 
@@ -25,6 +24,7 @@ import estimator as est  # noqa: E402
 from estimator.fit import DEFAULT_AGGREGATES, _nuts_step, compiled_model, sample  # noqa: E402
 from estimator.model.spec import build_spec  # noqa: E402
 from estimator.reports import parse_date, validate  # noqa: E402
+from estimator.stats import convergence  # noqa: E402
 
 T_IMPORT = time.perf_counter() - T0
 
@@ -112,9 +112,24 @@ def main() -> None:
 
     t = time.perf_counter()
     post = idata.posterior
-    ess = az.ess(post[["N"]], method="bulk")["N"].values
-    rhat_ds = az.rhat(post)
-    rhat = max(float(np.nanmax(rhat_ds[v].values)) for v in rhat_ds.data_vars)
+    ess = convergence(post[["N"]])[1]["N"].values
+    if args.impl == "estimator":
+        # What estimate() does after sampling: the Result, with its diagnostics of every
+        # posterior variable and the check that puts problems in words.
+        result = est.Result(
+            spec=spec,
+            built=compiled.built,
+            idata=idata,
+            sources=case.sources,
+            reports=case.reports,
+            settings={"robust": False, "prob": 0.9, "method": "nuts"},
+            notes=[],
+        )
+        result.check(warn=False)
+        rhat = result.diagnostics["max_r_hat"]
+    else:
+        rhat_ds = convergence(post)[0]
+        rhat = max(float(np.nanmax(rhat_ds[v].values)) for v in rhat_ds.data_vars)
     div = int(idata.sample_stats["diverging"].sum())
     # Leapfrog steps per draw: with the gradient's cost, what sampling time is made of.
     steps = idata.sample_stats.get("n_steps")

@@ -28,7 +28,7 @@ from .model.build import BuiltModel
 from .model.spec import ModelSpec
 from .model.timeline import cumulative_at
 from .reports import Report, Source
-from .stats import convergence, z_of
+from .stats import convergence, diagnose, z_of
 
 #: Largest per-report log-likelihood (reports x draws) computed with the result: 2e7 values are
 #: 160 MB; 100,000 reports x 4,000 draws would be 3.2 GB, so large fits compute it on demand.
@@ -569,13 +569,14 @@ def _log_width(d: np.ndarray, prob: float = INTERVAL_PROB) -> float:
 def _describe(d: np.ndarray, prob: float) -> dict[str, float]:
     """Posterior summary of (chain, draw) draws."""
     flat = d.ravel()
+    r_hat, ess_bulk, ess_tail = diagnose(np.asarray(d, dtype=float).reshape(d.shape[0], -1, 1))
     return {
         "mean": float(flat.mean()),
         "median": float(np.median(flat)),
         "sd": float(flat.std(ddof=1)),
         "lower": _q(flat, (1 - prob) / 2),
         "upper": _q(flat, (1 + prob) / 2),
-        "r_hat": float(az.rhat(d)),
-        "ess_bulk": float(az.ess(d, method="bulk")),
-        "ess_tail": float(az.ess(d, method="tail")),
+        "r_hat": float(r_hat[0]),
+        "ess_bulk": float(ess_bulk[0]),
+        "ess_tail": float(ess_tail[0]),
     }
