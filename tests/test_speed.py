@@ -67,10 +67,51 @@ def test_nutpie_gives_the_same_posterior_as_pymc():
     pytest.importorskip("nutpie")
     sim = est.simulate(n_reports=20, temporal=False, random_seed=9)
     a = _fit(sim, draws=1000, tune=500, chains=2).summary()
-    b = _fit(sim, draws=1000, tune=500, chains=2, sampler="nutpie").summary()
+    fit_b = _fit(sim, draws=1000, tune=500, chains=2, sampler="nutpie")
+    b = fit_b.summary()
     # Medians agree within Monte Carlo error: a few posterior sds over sqrt(ESS).
     mc = 4 * a["sd"] / np.sqrt(np.minimum(a["ess_bulk"], b["ess_bulk"]))
     assert (np.abs(a["median"] - b["median"]) < mc + 0.02 * a["median"]).all(), (a, b)
+    # nutpie's chains start near the posterior's mode: a point where the gradient vanishes and
+    # every small step lowers the log density.
+    from estimator.fit import _compiled_logp, _mode_start, compiled_model
+
+    entry = compiled_model(fit_b.spec, robust=False, target_accept=fit_b.settings["target_accept"])
+    model = entry.built.model
+    ready = entry.nutpie.with_data(**{v.name: v.get_value() for v in model.data_vars})
+    x0 = ready.initial_point_func(0)
+    mode = _mode_start(ready, x0)
+    logp_dlogp = _compiled_logp(ready)
+    logp, grad = logp_dlogp(mode)
+    # nutpie's C callback gives the log density PyMC's model gives (up to its constant).
+    start = model.initial_point()  # nutpie's initial point is PyMC's, not jittered
+    flat = np.concatenate([np.ravel(start[model.rvs_to_values[rv].name]) for rv in model.free_RVs])
+    np.testing.assert_array_equal(x0, flat)
+    pymc_logp = model.compile_logp()
+    point = model.initial_point()
+    assert logp_dlogp(x0)[0] - logp == pytest.approx(
+        pymc_logp(point) - pymc_logp({**point, **_unflatten(model, mode)}), abs=1e-6
+    )
+    assert np.abs(grad).max() < 0.05, np.abs(grad).max()
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        assert logp_dlogp(mode + 0.01 * rng.standard_normal(mode.size))[0] < logp
+    assert logp > logp_dlogp(x0)[0]
+    # Same seed, same numbers, with the optimised start.
+    again = _fit(sim, draws=1000, tune=500, chains=2, sampler="nutpie").summary()
+    np.testing.assert_array_equal(again["median"].to_numpy(), b["median"].to_numpy())
+
+
+def _unflatten(model, x):
+    """A flat vector in the order of the model's free variables, as a point of value variables."""
+    out, at = {}, 0
+    for rv in model.free_RVs:
+        value = model.rvs_to_values[rv]
+        shape = model.initial_point()[value.name].shape
+        size = int(np.prod(shape))
+        out[value.name] = x[at : at + size].reshape(shape)
+        at += size
+    return out
 
 
 def test_influence_refits_reuse_the_compiled_model_and_match_a_fit_without_the_source():
