@@ -122,7 +122,7 @@ def main() -> None:
             idata=idata,
             sources=case.sources,
             reports=case.reports,
-            settings={"robust": False, "prob": 0.9, "method": "nuts"},
+            settings={"robust": False, "prob": est.constants.INTERVAL_PROB, "method": "nuts"},
             notes=[],
         )
         result.check(warn=False)

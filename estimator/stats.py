@@ -51,7 +51,7 @@ def convergence(posterior: Any) -> tuple[Any, Any, Any]:
     for name, da in posterior.data_vars.items():
         dims = [d for d in da.dims if d not in ("chain", "draw")]
         x = da.transpose("chain", "draw", *dims).values
-        flat = x.reshape(x.shape[0], x.shape[1], -1).astype(float)
+        flat = x.reshape(x.shape[0], x.shape[1], -1)  # diagnose() makes its own float copy
         parts = [np.empty(flat.shape[2]) for _ in range(3)]
         for lo in range(0, flat.shape[2], _CHUNK):
             block = flat[:, :, lo : lo + _CHUNK]
