@@ -66,3 +66,25 @@ def load_case(name: str) -> Case:
         )
         return Case(name, sim.reports, sim.sources, {"start": sim.start})
     raise SystemExit(f"unknown case {name!r}; cases: {', '.join(CASES)}")
+
+
+def case_spec(case: Case):
+    """The case's reports as the model sees them: validated, temporal, day 0 at the case's start
+    (or the earliest report), as of the latest report, weekly knots unless the case says."""
+    from estimator.fit import DEFAULT_AGGREGATES
+    from estimator.model.spec import build_spec
+    from estimator.reports import parse_date, validate
+
+    opts = case.options
+    start = parse_date(opts.get("start"))
+    clean = validate(case.reports, aggregates=DEFAULT_AGGREGATES, start=start)
+    dates = [c.date for c in clean]
+    return build_spec(
+        clean,
+        case.sources,
+        links=opts.get("links", ()),
+        temporal=True,
+        start=start or min(dates),
+        as_of=max(dates),
+        knot_days=opts.get("knot_days", 7),
+    )

@@ -26,11 +26,9 @@ def measure(name: str, *, nutpie: bool = False, evals: int = 20) -> dict:
     import numpy as np
 
     from estimator.constants import TARGET_ACCEPT
-    from estimator.fit import DEFAULT_AGGREGATES, compiled_model
-    from estimator.model.spec import build_spec
-    from estimator.reports import parse_date, validate
+    from estimator.fit import compiled_model
 
-    from .cases import load_case
+    from .cases import case_spec, load_case
 
     out: dict = {"case": name}
     t = time.perf_counter()
@@ -38,19 +36,7 @@ def measure(name: str, *, nutpie: bool = False, evals: int = 20) -> dict:
     out["reports"] = len(case.reports)
     out["data_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    opts = case.options
-    start = parse_date(opts.get("start"))
-    clean = validate(case.reports, aggregates=DEFAULT_AGGREGATES, start=start)
-    dates = [c.date for c in clean]
-    spec = build_spec(
-        clean,
-        case.sources,
-        links=opts.get("links", ()),
-        temporal=True,
-        start=start or min(dates),
-        as_of=max(dates),
-        knot_days=opts.get("knot_days", 7),
-    )
+    spec = case_spec(case)
     model = compiled_model(spec, robust=False, target_accept=TARGET_ACCEPT).built.model
     out["build_s"] = time.perf_counter() - t
     point = model.initial_point()

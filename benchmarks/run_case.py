@@ -21,9 +21,7 @@ import numpy as np  # noqa: E402
 import pymc as pm  # noqa: E402
 
 import estimator as est  # noqa: E402
-from estimator.fit import DEFAULT_AGGREGATES, _nuts_step, compiled_model, sample  # noqa: E402
-from estimator.model.spec import build_spec  # noqa: E402
-from estimator.reports import parse_date, validate  # noqa: E402
+from estimator.fit import _nuts_step, compiled_model, sample  # noqa: E402
 from estimator.stats import convergence  # noqa: E402
 
 T_IMPORT = time.perf_counter() - T0
@@ -41,26 +39,14 @@ def main() -> None:
     ap.add_argument("--refit", action="store_true", help="also time a second fit of the same structure")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
-    from .cases import load_case
+    from .cases import case_spec, load_case
 
     t = time.perf_counter()
     case = load_case(args.case)
     t_data = time.perf_counter() - t
 
     t = time.perf_counter()
-    opts = case.options
-    clean = validate(case.reports, aggregates=DEFAULT_AGGREGATES, start=parse_date(opts.get("start")))
-    dates = [c.date for c in clean]
-    start = parse_date(opts.get("start")) or min(dates)
-    spec = build_spec(
-        clean,
-        case.sources,
-        links=opts.get("links", ()),
-        temporal=True,
-        start=start,
-        as_of=max(dates),
-        knot_days=opts.get("knot_days", 7),
-    )
+    spec = case_spec(case)
     target_accept = est.constants.TARGET_ACCEPT
     if args.impl == "estimator":
         compiled = compiled_model(spec, robust=False, target_accept=target_accept)

@@ -35,26 +35,13 @@ def main() -> None:
     import nutpie
 
     from estimator.constants import TARGET_ACCEPT
-    from estimator.fit import DEFAULT_AGGREGATES, _mode_start, compiled_model
-    from estimator.model.spec import build_spec
-    from estimator.reports import parse_date, validate
+    from estimator.fit import _chain_starts, _mode_start, compiled_model
     from estimator.stats import convergence
 
-    from .cases import load_case
+    from .cases import case_spec, load_case
 
     case = load_case(args.case)
-    opts = case.options
-    clean = validate(case.reports, aggregates=DEFAULT_AGGREGATES, start=parse_date(opts.get("start")))
-    dates = [c.date for c in clean]
-    spec = build_spec(
-        clean,
-        case.sources,
-        links=opts.get("links", ()),
-        temporal=True,
-        start=parse_date(opts.get("start")) or min(dates),
-        as_of=max(dates),
-        knot_days=opts.get("knot_days", 7),
-    )
+    spec = case_spec(case)
     model = compiled_model(spec, robust=False, target_accept=TARGET_ACCEPT).built.model
     t = time.perf_counter()
     ready = nutpie.compile_pymc_model(model, jitter_rvs=set()).with_data(
@@ -79,13 +66,9 @@ def main() -> None:
         else:
             raise SystemExit(f"unknown start {name!r} (or no mode found); use nutpie or mode:S")
 
-        def start(chain_seed, _c=centre, _s=spread):
-            rng = np.random.default_rng(chain_seed)
-            return _c + (rng.uniform(-1, 1, _c.size) if _s is None else _s * rng.standard_normal(_c.size))
-
         t = time.perf_counter()
         idata = nutpie.sample(
-            replace(ready, initial_point_func=start),
+            replace(ready, initial_point_func=_chain_starts(centre, spread)),
             draws=args.draws,
             tune=args.tune,
             chains=4,

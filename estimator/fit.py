@@ -478,14 +478,7 @@ def _sample_nutpie(
     # mode (a robust fit's other reading of which figures are wild).
     mode = _mode_start(ready, x0) if "z_walk" in model.named_vars else None
     centre, spread = (x0, None) if mode is None else (mode, START_JITTER)
-
-    def start(chain_seed: Any) -> np.ndarray:
-        rng = np.random.default_rng(chain_seed)
-        if spread is None:  # nutpie's own start: the initial point moved by U(-1, 1)
-            return centre + rng.uniform(-1.0, 1.0, centre.size)
-        return centre + spread * rng.standard_normal(centre.size)
-
-    ready = replace(ready, initial_point_func=start)
+    ready = replace(ready, initial_point_func=_chain_starts(centre, spread))
     return nutpie.sample(
         ready,
         draws=draws,
@@ -502,6 +495,20 @@ def _sample_nutpie(
 
 #: Spread of the chains' starts around the posterior's mode, on the sampling scale.
 START_JITTER = 0.1
+
+
+def _chain_starts(centre: np.ndarray, spread: float | None):
+    """nutpie's ``initial_point_func``: from a chain's seed, ``centre`` moved by
+    Normal(0, spread), or by U(-1, 1) in every coordinate (nutpie's own start) if ``spread`` is
+    None."""
+
+    def start(chain_seed: Any) -> np.ndarray:
+        rng = np.random.default_rng(chain_seed)
+        if spread is None:
+            return centre + rng.uniform(-1.0, 1.0, centre.size)
+        return centre + spread * rng.standard_normal(centre.size)
+
+    return start
 
 
 def _mode_start(ready: Any, x0: np.ndarray) -> np.ndarray | None:
