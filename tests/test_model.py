@@ -166,6 +166,131 @@ def test_walk_information_matches_finite_differences():
     np.testing.assert_allclose(info, expect, rtol=1e-6)
 
 
+def test_walk_weights_decouple_the_level_from_the_shape():
+    from estimator.model.timeline import cumulative_at, walk_basis, walk_information, walk_weights
+
+    n_knots, kd = 10, 7.0
+    rate = np.array([3.0, 0.5, 8.0])
+    group = np.array([0, 1, 0])
+    # a cumulative figure, a window, an aggregate of two leaves of one walk, a late figure past
+    # the grid, a left-out report
+    pairs = np.array(
+        [
+            [0, 0, 30.0, 1],
+            [1, 1, 60.0, 1],
+            [1, 1, 20.0, -1],
+            [2, 0, 45.5, 1],
+            [2, 2, 45.5, 1],
+            [3, 2, 80.0, 1],
+            [4, 0, 9.0, 1],
+        ]
+    )
+    rep, leaf, day, sign = pairs[:, 0].astype(int), pairs[:, 1].astype(int), pairs[:, 2], pairs[:, 3]
+    sd = np.array([0.2, 0.5, 0.3, 0.4, np.inf])
+    w = walk_weights(n_knots, kd, rate, rep, leaf, day, sign, sd, group, 3, block=2)
+
+    def log_counts(log_rate):  # log_rate: (group, knot)
+        counts = np.zeros(5)
+        for r, lf, d, s in zip(rep, leaf, day, sign, strict=True):
+            counts[r] += s * cumulative_at(rate[lf] * np.exp(log_rate[group[lf]]), [d], kd)[0]
+        return np.log(counts)
+
+    # The Fisher information of the log figures about each knot's log rate, by finite differences.
+    eps = 1e-6
+    jac = np.zeros((2, n_knots, 5))
+    for g in range(2):
+        for k in range(n_knots):
+            step = np.zeros((2, n_knots))
+            step[g, k] = eps
+            jac[g, k] = (log_counts(step) - log_counts(-step)) / (2 * eps)
+    jac[..., 4] = 0.0  # the left-out report
+    for g in range(2):
+        info = (jac[g] / np.where(np.isinf(sd), 1.0, sd) ** 2) @ jac[g].T
+        expect = info.sum(axis=1) / info.sum()  # the information of a shift with each knot
+        np.testing.assert_allclose(w[g], expect, rtol=1e-6, atol=1e-12)
+        # every change of shape that is zero at these weights is uncoupled from the level
+        shape = np.random.default_rng(g).normal(size=n_knots)
+        shape -= w[g] @ shape
+        assert abs(np.ones(n_knots) @ info @ shape) < 1e-8 * np.abs(info).sum()
+    np.testing.assert_allclose(w[2], 1.0 / n_knots)  # no report: equal weights
+    assert w[0, -1] < w[0, 0]  # the last weeks, which only the latest figures cover, weigh less
+
+    # The information about each mode of a walk that is zero at those weights.
+    basis = walk_basis(n_knots)
+    offset = w[:2] @ basis.T
+    args = (rate, rep, leaf, day, sign, sd, group, 2)
+    info_modes = walk_information(basis, kd, *args, block=3, offset=offset)
+    expect = np.zeros((2, n_knots - 1))
+    for g in range(2):
+        shaped = basis - offset[g][:, None]  # (mode, knot): the walk of each mode
+        grad = shaped @ jac[g]  # (mode, report)
+        expect[g] = (grad[:, :4] ** 2 / sd[:4] ** 2).sum(axis=1)
+    np.testing.assert_allclose(info_modes, expect, rtol=1e-6, atol=1e-12)
+
+
+def test_level_as_the_sources_see_it_is_the_same_model(monkeypatch):
+    """Large data draw the level plus the sources' mean bias, and the biases turned within each
+    stance (build._level_anchor, build._stance_turn): the same density at every point."""
+    import estimator.model.build as build
+
+    sim = est.simulate(n_reports=400, temporal=True, days=730, random_seed=4)
+    clean = validate(sim.reports, aggregates=DEFAULT_AGGREGATES)
+    spec = build_spec(clean, sim.sources, temporal=True, start=sim.start, as_of=sim.as_of)
+    new = build_model(spec).model
+    assert {"level_seen", "z_bias_turned"} <= set(new.named_vars)
+    # The anchor, report by report: v_qj = I_qj / I_qq (build._level_anchor).
+    order = np.concatenate(list(build._groups(spec).values()))
+    sd = build._report_sd(spec, order)
+    free_pos = np.full(spec.n_leaves, -1)
+    free_pos[spec.free_leaves] = np.arange(spec.free_leaves.size)
+    n_q = spec.free_leaves.size
+    info_qq, info_qj = np.zeros(n_q), np.zeros((n_q, len(spec.bias_rows)))
+    for i, r in enumerate(order):
+        days = np.where(spec.membership[r], spec.t_end[r] - spec.t_begin[r], 0.0)
+        part = np.exp(spec.prior_mu) * days
+        share = np.bincount(free_pos[spec.free], weights=part, minlength=n_q) / part.sum()
+        info_qq += share**2 / sd[i] ** 2
+        if spec.bias_index[r] >= 0:
+            info_qj[:, spec.bias_index[r]] += share / sd[i] ** 2
+    expect = info_qj / info_qq[:, None]
+    expect /= np.maximum(expect.sum(axis=1, keepdims=True), 1.0)
+    anchor = new["level_anchor"].get_value()
+    np.testing.assert_allclose(anchor, expect, rtol=1e-10)
+    assert 0.5 < anchor.sum(axis=1).min() and anchor.sum(axis=1).max() <= 1.0 + 1e-12
+    monkeypatch.setattr(build, "_level_anchor", lambda *a: None)
+    old = build_model(spec).model
+    assert {"level", "z_bias"} <= {v.name for v in old.free_RVs}
+
+    # The turn is a rotation of each stance's pooled rows, and it carries the rows' mean.
+    w, member = build._stance_turn(spec)
+    assert (member.sum(axis=1) >= 2).sum() >= 2  # two stances with a pool to turn
+    turn = np.eye(w.size) - 2.0 * np.outer(w, w) * (
+        member.T @ (member / np.maximum(member @ w**2, 1e-300)[:, None])
+    )
+    np.testing.assert_allclose(turn @ turn.T, np.eye(w.size), atol=1e-12)
+    for g in member.astype(bool):
+        if g.sum() >= 2:
+            first = np.flatnonzero(g)[0]
+            np.testing.assert_allclose(turn[g, first], 1.0 / np.sqrt(g.sum()), rtol=1e-12)
+
+    new_logp, old_logp = new.compile_logp(), old.compile_logp()
+    outs = new.replace_rvs_by_values([new["level"], new["z_bias"]])
+    fn = pytensor.function(new.value_vars, outs, on_unused_input="ignore")
+
+    def mapped(point):
+        return fn(*[point[v.name] for v in new.value_vars])
+
+    rng = np.random.default_rng(1)
+    start = new.initial_point()
+    for _ in range(3):
+        point = {k: v + rng.normal(0, 0.3, size=v.shape) for k, v in start.items()}
+        level, z_bias = mapped(point)
+        assert z_bias @ z_bias == pytest.approx(point["z_bias_turned"] @ point["z_bias_turned"], rel=1e-12)
+        old_point = {k: v for k, v in point.items() if k not in ("level_seen", "z_bias_turned")}
+        old_point["level"], old_point["z_bias"] = level, z_bias
+        assert new_logp(point) == pytest.approx(old_logp(old_point), rel=1e-10)
+
+
 def test_walk_centring_leaves_the_prior_unchanged():
     import pymc as pm
 

@@ -96,23 +96,48 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             log_ratio = pm.Deterministic("log_ratio", lr_mu + lr_sd * z_ratio, dims="linked_quantity")
         free_pos = np.full(nl, -1)
         free_pos[free] = np.arange(free.size)
+        centring, offset = (
+            _walk_centring(spec, order, free_pos) if spec.temporal and spec.n_knots > 1 else (None, None)
+        )
+        cosine = centring is not None and centring.any()
+        bias = None
         if spec.temporal:
-            level = pm.Normal("level", mu0, LOG_TRUTH_SD, dims="free_quantity")
+            anchor = _level_anchor(spec, order, free_pos) if cosine else None
+            if anchor is not None:
+                # Drawn as the sources see it: the level plus the reporting sources' mean bias,
+                # which the reports pin; the level itself keeps its prior (the potential), and no
+                # longer slides against every source's bias at once. See docs/performance.md.
+                model.add_coord("stance", list(STANCES))
+                bias = _biases(spec, turn=True)
+                seen = pm.Normal("level_seen", mu0, LOG_TRUTH_SD, dims="free_quantity")
+                weights = pm.Data("level_anchor", anchor, dims=("free_quantity", "bias_row"))
+                level = pm.Deterministic("level", seen - pt.dot(weights, bias), dims="free_quantity")
+                pm.Potential(
+                    "level_prior", -0.5 * (pt.sqr(level - mu0) - pt.sqr(seen - mu0)).sum() / LOG_TRUTH_SD**2
+                )
+            else:
+                level = pm.Normal("level", mu0, LOG_TRUTH_SD, dims="free_quantity")
             tau = pm.LogNormal(
                 "tau", np.log(TAU_MEDIAN * np.sqrt(spec.knot_days / 7)), TAU_SD, dims="free_quantity"
             )
-            centring = _walk_centring(spec, order, free_pos) if spec.n_knots > 1 else None
-            if centring is not None and centring.any():
+            if cosine:
                 model.add_coord("mode", np.arange(1, spec.n_knots))
                 # The walk is drawn in its cosine modes (timeline.walk_basis), each mode's
                 # amplitude (prior Normal(0, tau)) as tau ** (1 - c) * z with z ~ Normal(0,
                 # tau ** c): the same prior for any c, which is chosen per mode from how much the
-                # reports say about it (_walk_centring). See docs/performance.md.
+                # reports say about it (_walk_centring). The walk is zero on average over the
+                # weeks weighted by what the reports say about them (timeline.walk_weights), so
+                # the level is the log rate there: the steps of the walk keep their prior, and the
+                # level no longer moves with the weeks the reports barely see. See
+                # docs/performance.md.
                 c = pm.Data("walk_centring", centring, dims=("free_quantity", "mode"))
                 z_walk = pm.Normal("z_walk", 0.0, tau[:, None] ** c, dims=("free_quantity", "mode"))
                 amplitude = z_walk * tau[:, None] ** (1.0 - c)
                 walk = pt.dot(amplitude, pm.Data("walk_basis", timeline.walk_basis(spec.n_knots)))
-                log_rate_free = level[:, None] + walk
+                shift = (amplitude * pm.Data("walk_offset", offset, dims=("free_quantity", "mode"))).sum(
+                    axis=1
+                )
+                log_rate_free = level[:, None] + walk - shift[:, None]
             elif spec.n_knots > 1:
                 # No walk pinned by the reports: the same prior as standard-normal steps summed.
                 # On small data these sampled cleanly (no divergent fit of 200 calibration
@@ -157,31 +182,8 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         log_n_report = pt.log(n_report)
 
         # --- sources ------------------------------------------------------------------------
-        sp = spec.stance_prior
-        mu_g = []
-        for g in STANCES:
-            if sp[g]["mu_sd"] > 0 and g in {s for _, s in spec.bias_rows}:
-                z = pm.Normal(f"z_mu_{g}", 0.0, 1.0)
-                mu_g.append(pm.Deterministic(f"mu_{g}", sp[g]["mu"] + sp[g]["mu_sd"] * z))
-            else:
-                mu_g.append(pt.as_tensor(sp[g]["mu"]))
-        mu_stance = pt.stack(mu_g)
-        spread = pt.as_tensor(np.array([sp[g]["spread"] for g in STANCES]))
-        # Per-row and per-source arrays are data, not constants: PyTensor's Numba backend (nutpie)
-        # inlines constant arrays into the code it generates, and with 200 sources that took
-        # 87 s and 4.2 GB to compile at 10,000 reports, against 17 s and 0.6 GB as data.
-        if spec.bias_rows:
-            z_b = pm.Normal("z_bias", 0.0, 1.0, dims="bias_row")
-            st = pm.Data("bias_stance", spec.bias_stance, dims="bias_row")
-            mode = pm.Data("bias_mode", spec.bias_mode, dims="bias_row")
-            b_mu = pm.Data("bias_mu", spec.bias_mu, dims="bias_row")
-            b_sd = pm.Data("bias_sd", spec.bias_sd, dims="bias_row")
-            pooled = mu_stance[st] + spread[st] * z_b
-            own = b_mu + b_sd * z_b
-            b = pt.switch(pt.eq(mode, 0), pooled, pt.switch(pt.eq(mode, 1), own, 0.0))
-            bias = pm.Deterministic("bias", b, dims="bias_row")
-        else:
-            bias = pt.zeros(1)
+        if bias is None:
+            bias = _biases(spec)
         z_noise = pm.Normal("z_noise", 0.0, 1.0, dims="source")
         noise_median = pm.Data("noise_median", spec.noise_median, dims="source")
         noise = pm.Deterministic("noise", noise_median * pt.exp(NOISE_SD * z_noise), dims="source")
@@ -241,7 +243,8 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                 # only read after sampling for each figure's probability of being a fabrication.
                 honest[name] = (rows_np, _term(name, y, e, s, width_all[sl], None), rb)
     walk_rv = "z_walk" if "z_walk" in model.named_vars else "steps"
-    truth = ["level", "tau", walk_rv] if spec.temporal else ["log_N_free"]
+    level_rv = "level_seen" if "level_seen" in model.named_vars else "level"
+    truth = [level_rv, "tau", walk_rv] if spec.temporal else ["log_N_free"]
     return BuiltModel(
         model=model,
         eta=eta,
@@ -255,13 +258,80 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
     )
 
 
+def _biases(spec: ModelSpec, *, turn: bool = False) -> pt.TensorVariable:
+    """Each bias row's log factor reported/true: pooled by stance, its own prior, or 0.
+
+    ``turn=True`` draws the standard normal ``z_bias`` as a fixed rotation of standard normals
+    ``z_bias_turned`` (the same prior): within each stance's pooled rows, one of them carries the
+    rows' mean and the others what is left (:func:`_stance_turn`). The mean of a stance's
+    biases is then one coordinate for the sampler rather than a direction across all its rows.
+    """
+    sp = spec.stance_prior
+    mu_g = []
+    for g in STANCES:
+        if sp[g]["mu_sd"] > 0 and g in {s for _, s in spec.bias_rows}:
+            z = pm.Normal(f"z_mu_{g}", 0.0, 1.0)
+            mu_g.append(pm.Deterministic(f"mu_{g}", sp[g]["mu"] + sp[g]["mu_sd"] * z))
+        else:
+            mu_g.append(pt.as_tensor(sp[g]["mu"]))
+    mu_stance = pt.stack(mu_g)
+    spread = pt.as_tensor(np.array([sp[g]["spread"] for g in STANCES]))
+    # Per-row and per-source arrays are data, not constants: PyTensor's Numba backend (nutpie)
+    # inlines constant arrays into the code it generates, and with 200 sources that took
+    # 87 s and 4.2 GB to compile at 10,000 reports, against 17 s and 0.6 GB as data.
+    if spec.bias_rows:
+        if turn:
+            w, member = _stance_turn(spec)
+            u = pm.Normal("z_bias_turned", 0.0, 1.0, dims="bias_row")
+            w = pm.Data("bias_turn", w, dims="bias_row")
+            member = pm.Data("bias_turn_group", member, dims=("stance", "bias_row"))
+            # A Householder reflection in each group: z = u - 2 w (w . u) / (w . w).
+            along = pt.dot(member, w * u) / pt.maximum(pt.dot(member, w * w), 1e-12)
+            z_b = pm.Deterministic("z_bias", u - 2.0 * w * pt.dot(along, member), dims="bias_row")
+        else:
+            z_b = pm.Normal("z_bias", 0.0, 1.0, dims="bias_row")
+        st = pm.Data("bias_stance", spec.bias_stance, dims="bias_row")
+        mode = pm.Data("bias_mode", spec.bias_mode, dims="bias_row")
+        b_mu = pm.Data("bias_mu", spec.bias_mu, dims="bias_row")
+        b_sd = pm.Data("bias_sd", spec.bias_sd, dims="bias_row")
+        pooled = mu_stance[st] + spread[st] * z_b
+        own = b_mu + b_sd * z_b
+        b = pt.switch(pt.eq(mode, 0), pooled, pt.switch(pt.eq(mode, 1), own, 0.0))
+        bias = pm.Deterministic("bias", b, dims="bias_row")
+    else:
+        bias = pt.zeros(1)
+    return bias
+
+
+def _stance_turn(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
+    """The reflections of :func:`_biases` (``turn=True``): ``(w, member)``.
+
+    ``member`` (stance, bias row) marks the rows pooled by each stance; ``w`` is, within a
+    stance's ``n`` rows, ``e_first - 1 / sqrt(n)``, so that the reflection maps the first of
+    them to their mean direction ``1 / sqrt(n)``: 0 (no turn) for a lone row and outside the
+    pools. The shapes do not depend on the data, so a refit can swap them in.
+    """
+    pooled = np.asarray(spec.bias_mode) == 0
+    stance = np.asarray(spec.bias_stance)
+    w = np.zeros(len(spec.bias_rows))
+    member = np.zeros((len(STANCES), len(spec.bias_rows)))
+    for g in range(len(STANCES)):
+        rows = np.flatnonzero(pooled & (stance == g))
+        if rows.size:
+            member[g, rows] = 1.0
+            w[rows] = -1.0 / np.sqrt(rows.size)
+            w[rows[0]] += 1.0
+    return w, member
+
+
 #: A quantity's walk is drawn partly centred only when the reports give its slowest mode at
 #: least this share of its posterior precision (``_walk_centring``).
 WALK_CENTRE_MIN = 0.9
 
 
-def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> np.ndarray:
-    """How centred each mode of each walk is drawn: 1 where the reports pin it, 0 where they don't.
+def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How centred each mode of each walk is drawn (1 where the reports pin it, 0 where they
+    don't), and where each walk is zero: ``(centring, offset)``, both (free quantity, mode).
 
     A mode's amplitude ``a`` has prior Normal(0, tau). It is drawn as ``tau ** (1 - c) * z`` with
     ``z ~ Normal(0, tau ** c)``: the same prior for every ``c``, but the sampler moves freely
@@ -271,18 +341,16 @@ def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> 
     ``tau`` along a curved ridge). The share is computed from the data before sampling, with
     each leaf's rate at its prior centre and each source's noise at its prior median. A walk
     whose slowest mode gets less than ``WALK_CENTRE_MIN`` of its precision is not centred at all.
+
+    ``offset`` is ``walk_basis @ weights`` per quantity, with the weights of
+    :func:`timeline.walk_weights`: the walk minus ``amplitude @ offset`` is zero on average at
+    those weights, and the shares above are computed for that walk.
     """
     kd = float(spec.knot_days)
     pairs = _report_leaf_pairs(spec, order)
-    is_doc = spec.kind[order] == "documented"
-    noise = np.sqrt(spec.noise_median[spec.noise_index[order]] ** 2 + NOISE_FLOOR**2)
-    sd = np.where(is_doc, DOCUMENTED_SD, noise)
-    sd = np.sqrt(sd**2 + spec.extra_sd[order] ** 2 + (spec.width[order] / 2) ** 2)
-    weight = spec.weights()[order]
-    sd = np.where(weight > 0, sd / np.sqrt(np.maximum(weight, 1e-12)), np.inf)
-    info = timeline.walk_information(
-        timeline.walk_basis(spec.n_knots),
-        kd,
+    sd = _report_sd(spec, order)
+    basis = timeline.walk_basis(spec.n_knots)
+    args = (
         np.exp(spec.prior_mu),
         pairs["report"],
         pairs["leaf"],
@@ -292,6 +360,8 @@ def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> 
         free_pos[spec.free],
         spec.free_leaves.size,
     )
+    offset = timeline.walk_weights(spec.n_knots, kd, *args) @ basis.T
+    info = timeline.walk_information(basis, kd, *args, offset=offset)
     tau2 = TAU_MEDIAN**2 * kd / 7
     share = tau2 * info / (1.0 + tau2 * info)
     # A walk whose slowest mode the reports do not pin is left non-centred: its tau is weakly
@@ -299,7 +369,54 @@ def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> 
     # 72 small temporal calibration fits had a divergent transition, at shares up to 0.33; at
     # 0.5 as the bar, 1 of the 17 such fits that then centred a walk).
     pinned = share[:, :1] >= WALK_CENTRE_MIN
-    return np.where(pinned, share, 0.0)
+    return np.where(pinned, share, 0.0), offset
+
+
+def _report_sd(spec: ModelSpec, order: np.ndarray) -> np.ndarray:
+    """Each report's noise sd on the log scale before sampling (sources' noise at its prior
+    median), in ``order``; infinite for a report left out of the fit (weight 0)."""
+    is_doc = spec.kind[order] == "documented"
+    noise = np.sqrt(spec.noise_median[spec.noise_index[order]] ** 2 + NOISE_FLOOR**2)
+    sd = np.where(is_doc, DOCUMENTED_SD, noise)
+    sd = np.sqrt(sd**2 + spec.extra_sd[order] ** 2 + (spec.width[order] / 2) ** 2)
+    weight = spec.weights()[order]
+    return np.where(weight > 0, sd / np.sqrt(np.maximum(weight, 1e-12)), np.inf)
+
+
+def _level_anchor(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> np.ndarray | None:
+    """Weights ``v`` (free quantity, bias row) such that ``level + v @ bias`` is what the reports
+    pin of each quantity's level; None without bias rows.
+
+    To first order a report's log figure is ``sum_q s_q level_q + bias_j`` (``s_q``: the share of
+    its count that is quantity ``q``'s, each leaf's daily rate at its prior centre). With
+    ``I_qq = sum s_q ** 2 / sd ** 2`` and ``I_qj = sum s_q / sd ** 2`` over the reports of bias
+    row ``j``, ``v_qj = I_qj / I_qq`` makes the reports' information about ``level + v @ bias``
+    uncoupled from that about the biases. Documented counts count in ``I_qq`` only. Rows are
+    scaled down where their sum would pass 1.
+    """
+    if not spec.bias_rows:
+        return None
+    n_q = spec.free_leaves.size
+    pairs = _report_leaf_pairs(spec, order)
+    sd = _report_sd(spec, order)
+    rate = np.exp(spec.prior_mu)
+    days = pairs["day"] if spec.temporal else np.ones(pairs["day"].size)
+    part = pairs["sign"] * rate[pairs["leaf"]] * days
+    group = free_pos[spec.free][pairs["leaf"]]
+    count = np.zeros(order.size)
+    np.add.at(count, pairs["report"], part)
+    by_group = np.zeros((order.size, n_q))
+    np.add.at(by_group, (pairs["report"], group), part)
+    share = by_group / np.maximum(count, 1e-12)[:, None]
+    prec = 1.0 / sd**2
+    info_qq = (share**2 * prec[:, None]).sum(axis=0)
+    row = spec.bias_index[order]
+    biased = row >= 0
+    info_qj = np.zeros((n_q, len(spec.bias_rows)))
+    np.add.at(info_qj.T, row[biased], share[biased] * prec[biased, None])
+    v = info_qj / np.where(info_qq > 0, info_qq, 1.0)[:, None]
+    total = v.sum(axis=1, keepdims=True)
+    return v / np.maximum(total, 1.0)
 
 
 def _term(name: str, y, e, s, width, p_out):

@@ -53,13 +53,17 @@ def walk_information(
     leaf_group: np.ndarray,
     n_groups: int,
     block: int = 4096,
+    offset: np.ndarray | None = None,
 ) -> np.ndarray:
     """How much the reports say about each mode of each walk: shape (n_groups, modes).
 
     The Fisher information of the log figures about each coefficient of ``basis`` (one walk per
     group of leaves, ``leaf_group``), taking every leaf's daily ``rate`` as constant over time and
     each report's noise sd as ``report_sd``. Only the diagonal (mode by mode) is computed.
-    Reports are taken ``block`` at a time, so memory does not grow with their number.
+    ``offset`` (n_groups, modes): each group's walk is ``amplitude @ basis`` minus
+    ``amplitude @ offset[group]`` at every knot (``basis @ weights``: the walk is then zero at
+    those weights, see :func:`walk_weights`). Reports are taken ``block`` at a time, so memory
+    does not grow with their number.
     """
     n_modes = basis.shape[0]
     info = np.zeros((n_groups, n_modes))
@@ -76,7 +80,10 @@ def walk_information(
         if lo == hi:
             continue
         r, lf = rep[lo:hi], leaf[lo:hi]
-        grad = cumulative_at(basis, day[lo:hi], knot_days).T * (sign[lo:hi] * rate[lf])[:, None]
+        cum = cumulative_at(basis, day[lo:hi], knot_days).T
+        if offset is not None:
+            cum = cum - day[lo:hi, None] * offset[leaf_group[lf]]
+        grad = cum * (sign[lo:hi] * rate[lf])[:, None]
         key = r * n_groups + leaf_group[lf]
         uniq, inv = np.unique(key, return_inverse=True)
         summed = np.zeros((uniq.size, n_modes))
@@ -85,3 +92,57 @@ def walk_information(
         scale = 1.0 / (np.maximum(count[r_u], 1e-12) * report_sd[r_u])
         np.add.at(info, uniq % n_groups, (summed * scale[:, None]) ** 2)
     return info
+
+
+def walk_weights(
+    n_knots: int,
+    knot_days: float,
+    rate: np.ndarray,
+    pair_report: np.ndarray,
+    pair_leaf: np.ndarray,
+    pair_day: np.ndarray,
+    pair_sign: np.ndarray,
+    report_sd: np.ndarray,
+    leaf_group: np.ndarray,
+    n_groups: int,
+    block: int = 4096,
+) -> np.ndarray:
+    """Weights over the knots of each walk at which the reports' information about its level is
+    decoupled from its shape: shape (n_groups, n_knots), each row summing to 1.
+
+    To first order a report's log figure moves with the log rate at knot ``k`` by ``g[k]``, the
+    share of its count that falls in that knot (``rate`` taken as constant over time, as in
+    :func:`walk_information`). Shifting a walk's whole log rate by ``d`` moves it by
+    ``d * sum(g)``. The information the reports carry about that shift and about a change of
+    shape ``v`` is coupled by ``sum_r g_r . v * sum(g_r) / sd_r ** 2``; it is zero for every
+    shape with ``w . v = 0`` where ``w = sum_r g_r * sum(g_r) / sd_r ** 2``. Drawing the level as
+    the log rate averaged with these weights (a walk that is zero there) keeps the level's
+    posterior from moving with the stretches of time the reports say little about, such as the
+    last weeks before the latest figure. A group that no report informs gets equal weights.
+    """
+    weights = np.zeros((n_groups, n_knots))
+    if pair_report.size:
+        order = np.argsort(pair_report, kind="stable")
+        rep, leaf, day, sign = pair_report[order], pair_leaf[order], pair_day[order], pair_sign[order]
+        n_rep = int(rep.max()) + 1
+        count = np.zeros(n_rep)
+        np.add.at(count, rep, sign * rate[leaf] * day)
+        starts = np.arange(n_knots) * knot_days
+        bounds = np.searchsorted(rep, np.arange(0, n_rep + block, block))
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
+            if lo == hi:
+                continue
+            r, lf = rep[lo:hi], leaf[lo:hi]
+            # days of the pair's count in each knot (the last knot runs on past the grid)
+            inside = np.clip(day[lo:hi, None] - starts[None, :], 0.0, None)
+            inside[:, :-1] = np.minimum(inside[:, :-1], knot_days)
+            share = inside * (sign[lo:hi] * rate[lf])[:, None]
+            key = r * n_groups + leaf_group[lf]
+            uniq, inv = np.unique(key, return_inverse=True)
+            summed = np.zeros((uniq.size, n_knots))
+            np.add.at(summed, inv, share)
+            r_u = uniq // n_groups
+            g = summed / np.maximum(count[r_u], 1e-12)[:, None]
+            np.add.at(weights, uniq % n_groups, g * (g.sum(axis=1) / report_sd[r_u] ** 2)[:, None])
+    total = weights.sum(axis=1, keepdims=True)
+    return np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / n_knots)
