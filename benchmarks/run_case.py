@@ -108,7 +108,12 @@ def main() -> None:
             idata=idata,
             sources=case.sources,
             reports=case.reports,
-            settings={"robust": False, "prob": est.constants.INTERVAL_PROB, "method": "nuts"},
+            settings={
+                "robust": False,
+                "prob": est.constants.INTERVAL_PROB,
+                "method": "nuts",
+                "sampler": args.sampler,
+            },
             notes=[],
         )
         result.check(warn=False)
