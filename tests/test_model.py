@@ -126,74 +126,65 @@ def test_walk_basis_is_the_centred_random_walk():
         np.testing.assert_allclose(basis.T @ basis, centre @ steps @ steps.T @ centre, atol=1e-9)
 
 
+# Reports about three leaves (0 and 2 share a walk) as (report, leaf, day, sign) pairs: a
+# cumulative figure, a window, an aggregate of two leaves of one walk, a late figure, and a
+# report left out of the fit (sd infinite).
+WALK_RATE = np.array([3.0, 0.5, 8.0])
+WALK_GROUP = np.array([0, 1, 0])
+WALK_PAIRS = np.array(
+    [
+        [0, 0, 30.0, 1],
+        [1, 1, 60.0, 1],
+        [1, 1, 20.0, -1],
+        [2, 0, 45.5, 1],
+        [2, 2, 45.5, 1],
+        [3, 2, 80.0, 1],
+        [4, 0, 9.0, 1],
+    ]
+)
+WALK_SD = np.array([0.2, 0.5, 0.3, 0.4, np.inf])
+
+
+def _walk_pairs():
+    p = WALK_PAIRS
+    return p[:, 0].astype(int), p[:, 1].astype(int), p[:, 2], p[:, 3]
+
+
+def _walk_log_counts(log_rate, kd):
+    """Each report's log count when each walk's log rate is moved by ``log_rate`` (walk, knot)."""
+    from estimator.model.timeline import cumulative_at
+
+    counts = np.zeros(len(WALK_SD))
+    for r, lf, d, s in zip(*_walk_pairs(), strict=True):
+        counts[r] += s * cumulative_at(WALK_RATE[lf] * np.exp(log_rate[WALK_GROUP[lf]]), [d], kd)[0]
+    return np.log(counts)
+
+
 def test_walk_information_matches_finite_differences():
-    from estimator.model.timeline import cumulative_at, walk_basis, walk_information
+    from estimator.model.timeline import walk_basis, walk_information
 
     n_knots, kd = 12, 7.0
     basis = walk_basis(n_knots)
-    rate = np.array([3.0, 0.5, 8.0])
-    group = np.array([0, 1, 0])  # leaves 0 and 2 share a walk
-    # (report, leaf, day, sign): a cumulative figure, a window, an aggregate, a left-out report
-    pairs = np.array(
-        [
-            [0, 0, 30.0, 1],
-            [1, 1, 60.0, 1],
-            [1, 1, 20.0, -1],
-            [2, 0, 45.5, 1],
-            [2, 2, 45.5, 1],
-            [3, 2, 83.0, 1],
-        ]
-    )
-    rep, leaf, day, sign = pairs[:, 0].astype(int), pairs[:, 1].astype(int), pairs[:, 2], pairs[:, 3]
-    sd = np.array([0.2, 0.5, 0.3, np.inf])
-    info = walk_information(basis, kd, rate, rep, leaf, day, sign, sd, group, 2, block=2)
-
-    def log_counts(amp):
-        rates = rate[:, None] * np.exp(amp[group] @ basis)
-        counts = np.zeros(4)
-        for r, lf, d, s in zip(rep, leaf, day, sign, strict=True):
-            counts[r] += s * cumulative_at(rates[lf], [d], kd)[0]
-        return np.log(counts)
-
+    rep, leaf, day, sign = _walk_pairs()
+    info = walk_information(basis, kd, WALK_RATE, rep, leaf, day, sign, WALK_SD, WALK_GROUP, 2, block=2)
     eps, expect = 1e-6, np.zeros((2, n_knots - 1))
     for g in range(2):
         for j in range(n_knots - 1):
             amp = np.zeros((2, n_knots - 1))
             amp[g, j] = eps
-            grad = (log_counts(amp) - log_counts(-amp)) / (2 * eps)
-            expect[g, j] = np.sum((grad / sd) ** 2)
+            grad = (_walk_log_counts(amp @ basis, kd) - _walk_log_counts(-amp @ basis, kd)) / (2 * eps)
+            expect[g, j] = np.sum((grad / WALK_SD) ** 2)
     assert expect[0, 0] > 1.0  # the figures do say something about the slowest mode
     np.testing.assert_allclose(info, expect, rtol=1e-6)
 
 
 def test_walk_weights_decouple_the_level_from_the_shape():
-    from estimator.model.timeline import cumulative_at, walk_basis, walk_information, walk_weights
+    from estimator.model.timeline import walk_basis, walk_information, walk_weights
 
     n_knots, kd = 10, 7.0
-    rate = np.array([3.0, 0.5, 8.0])
-    group = np.array([0, 1, 0])
-    # a cumulative figure, a window, an aggregate of two leaves of one walk, a late figure past
-    # the grid, a left-out report
-    pairs = np.array(
-        [
-            [0, 0, 30.0, 1],
-            [1, 1, 60.0, 1],
-            [1, 1, 20.0, -1],
-            [2, 0, 45.5, 1],
-            [2, 2, 45.5, 1],
-            [3, 2, 80.0, 1],
-            [4, 0, 9.0, 1],
-        ]
-    )
-    rep, leaf, day, sign = pairs[:, 0].astype(int), pairs[:, 1].astype(int), pairs[:, 2], pairs[:, 3]
-    sd = np.array([0.2, 0.5, 0.3, 0.4, np.inf])
-    w = walk_weights(n_knots, kd, rate, rep, leaf, day, sign, sd, group, 3, block=2)
-
-    def log_counts(log_rate):  # log_rate: (group, knot)
-        counts = np.zeros(5)
-        for r, lf, d, s in zip(rep, leaf, day, sign, strict=True):
-            counts[r] += s * cumulative_at(rate[lf] * np.exp(log_rate[group[lf]]), [d], kd)[0]
-        return np.log(counts)
+    rep, leaf, day, sign = _walk_pairs()
+    sd = WALK_SD
+    w = walk_weights(n_knots, kd, WALK_RATE, rep, leaf, day, sign, sd, WALK_GROUP, 3, block=2)
 
     # The Fisher information of the log figures about each knot's log rate, by finite differences.
     eps = 1e-6
@@ -202,7 +193,7 @@ def test_walk_weights_decouple_the_level_from_the_shape():
         for k in range(n_knots):
             step = np.zeros((2, n_knots))
             step[g, k] = eps
-            jac[g, k] = (log_counts(step) - log_counts(-step)) / (2 * eps)
+            jac[g, k] = (_walk_log_counts(step, kd) - _walk_log_counts(-step, kd)) / (2 * eps)
     jac[..., 4] = 0.0  # the left-out report
     for g in range(2):
         info = (jac[g] / np.where(np.isinf(sd), 1.0, sd) ** 2) @ jac[g].T
@@ -218,7 +209,7 @@ def test_walk_weights_decouple_the_level_from_the_shape():
     # The information about each mode of a walk that is zero at those weights.
     basis = walk_basis(n_knots)
     offset = w[:2] @ basis.T
-    args = (rate, rep, leaf, day, sign, sd, group, 2)
+    args = (WALK_RATE, rep, leaf, day, sign, sd, WALK_GROUP, 2)
     info_modes = walk_information(basis, kd, *args, block=3, offset=offset)
     expect = np.zeros((2, n_knots - 1))
     for g in range(2):

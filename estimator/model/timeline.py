@@ -65,32 +65,18 @@ def walk_information(
     those weights, see :func:`walk_weights`). Reports are taken ``block`` at a time, so memory
     does not grow with their number.
     """
-    n_modes = basis.shape[0]
-    info = np.zeros((n_groups, n_modes))
-    if pair_report.size == 0:
-        return info
-    order = np.argsort(pair_report, kind="stable")
-    rep, leaf, day, sign = pair_report[order], pair_leaf[order], pair_day[order], pair_sign[order]
-    n_rep = int(rep.max()) + 1
-    # Each report's count under the constant rates, and its derivative by each mode.
-    count = np.zeros(n_rep)
-    np.add.at(count, rep, sign * rate[leaf] * day)
-    bounds = np.searchsorted(rep, np.arange(0, n_rep + block, block))
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
-        if lo == hi:
-            continue
-        r, lf = rep[lo:hi], leaf[lo:hi]
-        cum = cumulative_at(basis, day[lo:hi], knot_days).T
-        if offset is not None:
-            cum = cum - day[lo:hi, None] * offset[leaf_group[lf]]
-        grad = cum * (sign[lo:hi] * rate[lf])[:, None]
-        key = r * n_groups + leaf_group[lf]
-        uniq, inv = np.unique(key, return_inverse=True)
-        summed = np.zeros((uniq.size, n_modes))
-        np.add.at(summed, inv, grad)
-        r_u = uniq // n_groups
-        scale = 1.0 / (np.maximum(count[r_u], 1e-12) * report_sd[r_u])
-        np.add.at(info, uniq % n_groups, (summed * scale[:, None]) ** 2)
+    info = np.zeros((n_groups, basis.shape[0]))
+
+    def derivative(day: np.ndarray, leaf: np.ndarray) -> np.ndarray:  # of each pair's count, by mode
+        cum = cumulative_at(basis, day, knot_days).T
+        return cum if offset is None else cum - day[:, None] * offset[leaf_group[leaf]]
+
+    pairs = (pair_report, pair_leaf, pair_day, pair_sign)
+    for group, report, summed, count in _report_group_sums(
+        derivative, rate, *pairs, leaf_group, n_groups, block
+    ):
+        scale = 1.0 / (np.maximum(count, 1e-12) * report_sd[report])
+        np.add.at(info, group, (summed * scale[:, None]) ** 2)
     return info
 
 
@@ -121,28 +107,42 @@ def walk_weights(
     last weeks before the latest figure. A group that no report informs gets equal weights.
     """
     weights = np.zeros((n_groups, n_knots))
-    if pair_report.size:
-        order = np.argsort(pair_report, kind="stable")
-        rep, leaf, day, sign = pair_report[order], pair_leaf[order], pair_day[order], pair_sign[order]
-        n_rep = int(rep.max()) + 1
-        count = np.zeros(n_rep)
-        np.add.at(count, rep, sign * rate[leaf] * day)
-        starts = np.arange(n_knots) * knot_days
-        bounds = np.searchsorted(rep, np.arange(0, n_rep + block, block))
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
-            if lo == hi:
-                continue
-            r, lf = rep[lo:hi], leaf[lo:hi]
-            # days of the pair's count in each knot (the last knot runs on past the grid)
-            inside = np.clip(day[lo:hi, None] - starts[None, :], 0.0, None)
-            inside[:, :-1] = np.minimum(inside[:, :-1], knot_days)
-            share = inside * (sign[lo:hi] * rate[lf])[:, None]
-            key = r * n_groups + leaf_group[lf]
-            uniq, inv = np.unique(key, return_inverse=True)
-            summed = np.zeros((uniq.size, n_knots))
-            np.add.at(summed, inv, share)
-            r_u = uniq // n_groups
-            g = summed / np.maximum(count[r_u], 1e-12)[:, None]
-            np.add.at(weights, uniq % n_groups, g * (g.sum(axis=1) / report_sd[r_u] ** 2)[:, None])
+    starts = np.arange(n_knots) * knot_days
+
+    def inside(day: np.ndarray, leaf: np.ndarray) -> np.ndarray:  # days of each pair in each knot
+        days = np.clip(day[:, None] - starts[None, :], 0.0, None)
+        days[:, :-1] = np.minimum(days[:, :-1], knot_days)  # the last knot runs on past the grid
+        return days
+
+    pairs = (pair_report, pair_leaf, pair_day, pair_sign)
+    for group, report, summed, count in _report_group_sums(inside, rate, *pairs, leaf_group, n_groups, block):
+        g = summed / np.maximum(count, 1e-12)[:, None]
+        np.add.at(weights, group, g * (g.sum(axis=1) / report_sd[report] ** 2)[:, None])
     total = weights.sum(axis=1, keepdims=True)
     return np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / n_knots)
+
+
+def _report_group_sums(
+    per_pair, rate, pair_report, pair_leaf, pair_day, pair_sign, leaf_group, n_groups, block
+):
+    """Yield ``(group, report, sums, count)`` a block of reports at a time: for each (report,
+    group of leaves) the sum over its pairs of ``per_pair(day, leaf) * sign * rate[leaf]``, and
+    the report's whole count under the constant ``rate`` (``sign * rate * day`` over its pairs)."""
+    if pair_report.size == 0:
+        return
+    order = np.argsort(pair_report, kind="stable")
+    rep, leaf, day, sign = pair_report[order], pair_leaf[order], pair_day[order], pair_sign[order]
+    n_rep = int(rep.max()) + 1
+    count = np.zeros(n_rep)
+    np.add.at(count, rep, sign * rate[leaf] * day)
+    bounds = np.searchsorted(rep, np.arange(0, n_rep + block, block))
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=False):
+        if lo == hi:
+            continue
+        r, lf = rep[lo:hi], leaf[lo:hi]
+        rows = per_pair(day[lo:hi], lf) * (sign[lo:hi] * rate[lf])[:, None]
+        uniq, inv = np.unique(r * n_groups + leaf_group[lf], return_inverse=True)
+        summed = np.zeros((uniq.size, rows.shape[1]))
+        np.add.at(summed, inv, rows)
+        report = uniq // n_groups
+        yield uniq % n_groups, report, summed, count[report]
