@@ -96,13 +96,17 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             log_ratio = pm.Deterministic("log_ratio", lr_mu + lr_sd * z_ratio, dims="linked_quantity")
         free_pos = np.full(nl, -1)
         free_pos[free] = np.arange(free.size)
+        pairs = _report_leaf_pairs(spec, order)
+        report_sd = _report_sd(spec, order) if spec.temporal else None
         centring, offset = (
-            _walk_centring(spec, order, free_pos) if spec.temporal and spec.n_knots > 1 else (None, None)
+            _walk_centring(spec, pairs, report_sd, free_pos)
+            if spec.temporal and spec.n_knots > 1
+            else (None, None)
         )
         cosine = centring is not None and centring.any()
         bias = None
         if spec.temporal:
-            anchor = _level_anchor(spec, order, free_pos) if cosine else None
+            anchor = _level_anchor(spec, order, pairs, report_sd, free_pos) if cosine else None
             if anchor is not None:
                 # Drawn as the sources see it: the level plus the reporting sources' mean bias,
                 # which the reports pin; the level itself keeps its prior (the potential), and no
@@ -156,7 +160,6 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             # Each (report, leaf) pair reads the cumulative truth of its leaf at its day from the
             # flattened (leaf, knot) tables; pairs are then summed into their reports. Work and
             # memory grow with the pairs, not with reports x leaves.
-            pairs = _report_leaf_pairs(spec, order)
             width = spec.n_knots + 1
             cum_flat = cum.ravel()
             rate_flat = pt.concatenate([rate, pt.zeros((nl, 1))], axis=1).ravel()
@@ -175,7 +178,6 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             log_n_free = pm.Normal("log_N_free", mu0, LOG_TRUTH_SD, dims="free_quantity")
             log_n = _expand(log_n_free, spec, free_pos, linked, log_ratio, axis_extra=False)
             n_leaf = pm.Deterministic("N", pt.exp(log_n), dims="quantity")
-            pairs = _report_leaf_pairs(spec, order)
             p_report = pm.Data("pair_report", pairs["report"])
             p_leaf = pm.Data("pair_leaf", pairs["leaf"])
             n_report = pt.inc_subtensor(pt.zeros(order.size)[p_report], n_leaf[p_leaf])
@@ -329,7 +331,9 @@ def _stance_turn(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
 WALK_CENTRE_MIN = 0.9
 
 
-def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _walk_centring(
+    spec: ModelSpec, pairs: dict[str, np.ndarray], sd: np.ndarray, free_pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """How centred each mode of each walk is drawn (1 where the reports pin it, 0 where they
     don't), and where each walk is zero: ``(centring, offset)``, both (free quantity, mode).
 
@@ -347,8 +351,6 @@ def _walk_centring(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> 
     those weights, and the shares above are computed for that walk.
     """
     kd = float(spec.knot_days)
-    pairs = _report_leaf_pairs(spec, order)
-    sd = _report_sd(spec, order)
     basis = timeline.walk_basis(spec.n_knots)
     args = (
         np.exp(spec.prior_mu),
@@ -383,7 +385,9 @@ def _report_sd(spec: ModelSpec, order: np.ndarray) -> np.ndarray:
     return np.where(weight > 0, sd / np.sqrt(np.maximum(weight, 1e-12)), np.inf)
 
 
-def _level_anchor(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> np.ndarray | None:
+def _level_anchor(
+    spec: ModelSpec, order: np.ndarray, pairs: dict[str, np.ndarray], sd: np.ndarray, free_pos: np.ndarray
+) -> np.ndarray | None:
     """Weights ``v`` (free quantity, bias row) such that ``level + v @ bias`` is what the reports
     pin of each quantity's level; None without bias rows.
 
@@ -396,16 +400,12 @@ def _level_anchor(spec: ModelSpec, order: np.ndarray, free_pos: np.ndarray) -> n
     """
     if not spec.bias_rows:
         return None
-    n_q = spec.free_leaves.size
-    pairs = _report_leaf_pairs(spec, order)
-    sd = _report_sd(spec, order)
-    rate = np.exp(spec.prior_mu)
-    days = pairs["day"] if spec.temporal else np.ones(pairs["day"].size)
-    part = pairs["sign"] * rate[pairs["leaf"]] * days
+    n_q, n_rep = spec.free_leaves.size, order.size
+    part = pairs["sign"] * np.exp(spec.prior_mu)[pairs["leaf"]] * pairs["day"]
     group = free_pos[spec.free][pairs["leaf"]]
-    count = np.zeros(order.size)
+    count = np.zeros(n_rep)
     np.add.at(count, pairs["report"], part)
-    by_group = np.zeros((order.size, n_q))
+    by_group = np.zeros((n_rep, n_q))
     np.add.at(by_group, (pairs["report"], group), part)
     share = by_group / np.maximum(count, 1e-12)[:, None]
     prec = 1.0 / sd**2
