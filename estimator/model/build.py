@@ -400,20 +400,27 @@ def _level_anchor(
     """
     if not spec.bias_rows:
         return None
-    n_q, n_rep = spec.free_leaves.size, order.size
-    part = pairs["sign"] * np.exp(spec.prior_mu)[pairs["leaf"]] * pairs["day"]
-    group = free_pos[spec.free][pairs["leaf"]]
-    count = np.zeros(n_rep)
-    np.add.at(count, pairs["report"], part)
-    by_group = np.zeros((n_rep, n_q))
-    np.add.at(by_group, (pairs["report"], group), part)
-    share = by_group / np.maximum(count, 1e-12)[:, None]
-    prec = 1.0 / sd**2
-    info_qq = (share**2 * prec[:, None]).sum(axis=0)
+    n_q = spec.free_leaves.size
+    # Each (report, quantity): the quantity's count and the report's, both under the prior rates.
+    sums = timeline.report_group_sums(
+        lambda day, _leaf: day[:, None],
+        np.exp(spec.prior_mu),
+        pairs["report"],
+        pairs["leaf"],
+        pairs["day"],
+        pairs["sign"],
+        free_pos[spec.free],
+        n_q,
+    )
     row = spec.bias_index[order]
-    biased = row >= 0
+    info_qq = np.zeros(n_q)
     info_qj = np.zeros((n_q, len(spec.bias_rows)))
-    np.add.at(info_qj.T, row[biased], share[biased] * prec[biased, None])
+    for group, report, summed, count in sums:
+        share = summed[:, 0] / np.maximum(count, 1e-12)
+        prec = 1.0 / sd[report] ** 2
+        np.add.at(info_qq, group, share**2 * prec)
+        biased = row[report] >= 0
+        np.add.at(info_qj, (group[biased], row[report][biased]), (share * prec)[biased])
     v = info_qj / np.where(info_qq > 0, info_qq, 1.0)[:, None]
     total = v.sum(axis=1, keepdims=True)
     return v / np.maximum(total, 1.0)

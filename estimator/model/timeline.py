@@ -72,7 +72,7 @@ def walk_information(
         return cum if offset is None else cum - day[:, None] * offset[leaf_group[leaf]]
 
     pairs = (pair_report, pair_leaf, pair_day, pair_sign)
-    for group, report, summed, count in _report_group_sums(
+    for group, report, summed, count in report_group_sums(
         derivative, rate, *pairs, leaf_group, n_groups, block
     ):
         scale = 1.0 / (np.maximum(count, 1e-12) * report_sd[report])
@@ -115,15 +115,15 @@ def walk_weights(
         return days
 
     pairs = (pair_report, pair_leaf, pair_day, pair_sign)
-    for group, report, summed, count in _report_group_sums(inside, rate, *pairs, leaf_group, n_groups, block):
+    for group, report, summed, count in report_group_sums(inside, rate, *pairs, leaf_group, n_groups, block):
         g = summed / np.maximum(count, 1e-12)[:, None]
         np.add.at(weights, group, g * (g.sum(axis=1) / report_sd[report] ** 2)[:, None])
     total = weights.sum(axis=1, keepdims=True)
     return np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / n_knots)
 
 
-def _report_group_sums(
-    per_pair, rate, pair_report, pair_leaf, pair_day, pair_sign, leaf_group, n_groups, block
+def report_group_sums(
+    per_pair, rate, pair_report, pair_leaf, pair_day, pair_sign, leaf_group, n_groups, block=4096
 ):
     """Yield ``(group, report, sums, count)`` a block of reports at a time: for each (report,
     group of leaves) the sum over its pairs of ``per_pair(day, leaf) * sign * rate[leaf]``, and
