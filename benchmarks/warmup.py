@@ -36,6 +36,7 @@ def main() -> None:
 
     from estimator.constants import TARGET_ACCEPT
     from estimator.fit import _chain_starts, _mode_start, compiled_model
+    from estimator.model.nutpie_cache import compile_nutpie
     from estimator.stats import convergence
 
     from .cases import case_spec, load_case
@@ -44,7 +45,7 @@ def main() -> None:
     spec = case_spec(case)
     model = compiled_model(spec, robust=False, target_accept=TARGET_ACCEPT).built.model
     t = time.perf_counter()
-    ready = nutpie.compile_pymc_model(model, jitter_rvs=set()).with_data(
+    ready = compile_nutpie(model, jitter_rvs=set()).with_data(
         **{v.name: v.get_value() for v in model.data_vars}
     )
     compile_s = time.perf_counter() - t

@@ -465,10 +465,13 @@ def _sample_nutpie(
     """
     import nutpie
 
+    from .model.nutpie_cache import compile_nutpie
+
     model = compiled.built.model
     if compiled.nutpie is None:
         # Its initial point without nutpie's jitter: the optimisation below starts there.
-        compiled.nutpie = nutpie.compile_pymc_model(model, jitter_rvs=set())
+        # nutpie's compile, with its callbacks kept in PyTensor's Numba disk cache.
+        compiled.nutpie = compile_nutpie(model, jitter_rvs=set())
     values = {v.name: v.get_value() for v in model.data_vars}
     seed = int(np.random.default_rng(random_seed).integers(2**31))
     ready = compiled.nutpie.with_data(**values)

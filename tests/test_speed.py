@@ -224,3 +224,134 @@ def test_new_bias_priors_reuse_the_compiled_model_and_give_the_fresh_fit():
     fixed = d["element"].str.contains("UN")
     assert fixed.any() and d.loc[fixed, "r_hat"].isna().all(), d["element"].unique()
     assert d.loc[~fixed, "r_hat"].between(0.99, 1.05).all()
+
+
+def test_digamma_for_numba_matches_scipy():
+    import numba
+    from scipy import special
+
+    from estimator.model.nutpie_cache import digamma
+
+    jitted = numba.njit(digamma)
+    positive = np.geomspace(1e-8, 1e12, 3000)
+    negative = np.linspace(-49.99, -0.01, 3000)
+    negative = negative[np.abs(negative - np.round(negative)) > 0.01]  # off the poles
+    for xs, tol in ((positive, 3e-15), (negative, 3e-12)):
+        want = special.digamma(xs)
+        for fn in (digamma, jitted):
+            got = np.array([fn(x) for x in xs])
+            assert np.all(np.abs(got - want) <= tol * np.maximum(1.0, np.abs(want))), np.abs(got - want).max()
+    special_points = [0.0, -1.0, -7.0, np.inf, -np.inf, np.nan]
+    np.testing.assert_array_equal([jitted(x) for x in special_points], special.digamma(special_points))
+
+
+def _small_count_reports():
+    """Reports with a small count (a NegativeBinomial term, whose gradient needs digamma)."""
+    return [
+        est.Report(source="UN", party="A", category="killed", kind="exact", value=1_000),
+        est.Report(source="OSCE", party="A", category="killed", kind="range", low=900, high=1_400),
+        est.Report(source="UN", party="A", category="generals_killed", kind="exact", value=3),
+        est.Report(source="Ministry", party="A", category="generals_killed", kind="at_most", value=5),
+    ]
+
+
+_SMALL_COUNT_FIT = dict(draws=200, tune=200, chains=2, random_seed=2, sampler="nutpie", progressbar=False)
+
+
+def test_nutpie_callbacks_give_pymc_numbers():
+    import pytest
+
+    pytest.importorskip("nutpie")
+    import ctypes
+
+    import pytensor
+
+    from estimator.fit import _compiled_logp, compiled_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", est.FitWarning)
+        fit = est.estimate(_small_count_reports(), **_SMALL_COUNT_FIT)
+    entry = compiled_model(fit.spec, robust=False, target_accept=fit.settings["target_accept"])
+    model = entry.built.model
+    assert "psi" in str(pytensor.dprint(entry.nutpie.logp_func, file="str")).lower()
+    ready = entry.nutpie.with_data(**{v.name: v.get_value() for v in model.data_vars})
+    logp_dlogp = _compiled_logp(ready)
+    names = ready.shape_info[0]
+    expand_c = ready.compiled_expand_func.ctypes
+    pointer = ctypes.POINTER(ctypes.c_double)
+    user_data = ctypes.c_void_p(ready.user_data.ctypes.data)
+    pymc_logp, pymc_dlogp = model.compile_logp(), model.compile_dlogp()
+    values = {v.name: v for v in model.value_vars}
+    outputs = [values[n] if n in values else model[n] for n in names]
+    expand_pymc = pytensor.function(model.value_vars, [model.replace_rvs_by_values([o])[0] for o in outputs])
+    x0 = np.asarray(ready.initial_point_func(0), dtype=float)
+    rng = np.random.default_rng(1)
+    base = None
+    for _ in range(4):
+        x = x0 + 0.3 * rng.standard_normal(x0.size)
+        point = _unflatten(model, x)
+        logp, grad = logp_dlogp(x)
+        # Same density up to a constant (nutpie drops none, PyMC's compile_logp none: equal).
+        if base is None:
+            base = logp - pymc_logp(point)
+        assert logp - pymc_logp(point) == pytest.approx(base, abs=1e-9)
+        np.testing.assert_allclose(grad, pymc_dlogp(point), rtol=1e-9, atol=1e-9)
+        out = np.empty(ready.n_expanded)
+        code = expand_c(x0.size, out.size, x.ctypes.data_as(pointer), out.ctypes.data_as(pointer), user_data)
+        assert code == 0
+        want = np.concatenate([np.ravel(v) for v in expand_pymc(*[point[v.name] for v in model.value_vars])])
+        np.testing.assert_allclose(out, want, rtol=1e-10, atol=1e-12)
+    assert base == pytest.approx(0.0, abs=1e-9)
+
+
+_NEW_PROCESS = """
+import json, warnings
+import estimator as est
+from estimator.fit import compiled_model
+from tests.test_speed import _SMALL_COUNT_FIT, _small_count_reports
+warnings.simplefilter("ignore")
+fit = est.estimate(_small_count_reports(), **_SMALL_COUNT_FIT)
+nutpie = compiled_model(fit.spec, robust=False, target_accept=fit.settings["target_accept"]).nutpie
+print(json.dumps({
+    "hits": [nutpie.compiled_logp_func._cache_hits, nutpie.compiled_expand_func._cache_hits],
+    "median": fit.summary()["median"].tolist(),
+}))
+"""
+
+
+def test_new_processes_load_nutpie_callbacks_from_disk():
+    """The callbacks compiled by a fit are loaded from PyTensor's Numba cache by a new process,
+    not compiled again, and its fit gives the same numbers (same seed).
+
+    PyTensor builds one of two equivalent graphs for this model at random (which of two arrays
+    known to have the same length gives that length; the choice differs between processes),
+    so the first new process may compile the other one; from then on both are on disk.
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    pytest.importorskip("nutpie")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", est.FitWarning)
+        here = est.estimate(_small_count_reports(), **_SMALL_COUNT_FIT)  # compiles, if not cached
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    runs = []
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", _NEW_PROCESS],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env=env,
+            check=True,
+        )
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        np.testing.assert_allclose(runs[-1]["median"], here.summary()["median"].to_numpy(), rtol=1e-9)
+    hits = [r["hits"] for r in runs]
+    assert hits.count([1, 1]) >= 2 and hits[-1] == [1, 1], hits
