@@ -25,6 +25,7 @@ Any failure here (another nutpie or PyTensor version whose internals differ) fal
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from hashlib import sha256
@@ -91,7 +92,9 @@ def register_numba_ops() -> None:
     _REGISTERED = True
 
 
-def _intrinsics():
+@functools.cache
+def _voidptr():
+    """A Numba intrinsic: an integer address as a ``void *`` (made once, when first needed)."""
     from numba.core import cgutils, types
     from numba.extending import intrinsic
 
@@ -176,7 +179,7 @@ def _cached_cfunc(source: str, name: str, signature, inner, inner_key: str | Non
     from pytensor.link.numba.cache import compile_numba_function_src
 
     # __name__: Numba rebuilds a cached function's environment by importing its module.
-    env = {"__name__": __name__, "numba": numba, "np": np, "voidptr": _intrinsics_cached(), **sizes}
+    env = {"__name__": __name__, "numba": numba, "np": np, "voidptr": _voidptr(), **sizes}
     body_env = {**env, "inner": inner}
     body_env.update({f"dtype_{i}": np.dtype(record[n].dtype).type for i, n in enumerate(names)})
     body_src = _body_source(f"{name}_body", names, record)
@@ -197,16 +200,6 @@ def _cached_cfunc(source: str, name: str, signature, inner, inner_key: str | Non
             "ignore", message=".*Cannot cache compiled function", category=numba.NumbaWarning
         )
         return numba.cfunc(signature, cache=key is not None)(py_func)
-
-
-_VOIDPTR = None
-
-
-def _intrinsics_cached():
-    global _VOIDPTR
-    if _VOIDPTR is None:
-        _VOIDPTR = _intrinsics()
-    return _VOIDPTR
 
 
 def _jit_key(function) -> tuple[Any, str | None]:
