@@ -320,8 +320,13 @@ def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _C
     """The model for ``spec``: a cached compiled one with the new data set in, or a new one."""
     fresh = build_model(spec, robust=robust)  # cheap: builds the graph, compiles nothing
     # The build chooses the random walk's form from the data (cosine modes where the reports
-    # pin a walk, summed steps elsewhere): part of the structure.
-    key = (*_structure_key(spec, robust, target_accept), "z_walk" in fresh.model.named_vars)
+    # pin a walk, summed steps elsewhere): part of the structure. So is the number of (report,
+    # quantity) pairs, whose arrays have a fixed length in the graph.
+    key = (
+        *_structure_key(spec, robust, target_accept),
+        "z_walk" in fresh.model.named_vars,
+        fresh.model["pair_report"].get_value().size,
+    )
     hit = _COMPILED.get(key)
     if hit is None:
         entry = _Compiled(fresh)

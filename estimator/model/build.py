@@ -83,6 +83,16 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         coords["cover_row"] = spec.cover_rows
     if spec.temporal:
         coords["knot"] = np.arange(spec.n_knots)
+
+    def fixed_length(data: pt.TensorVariable) -> pt.TensorVariable:
+        # Data arrays with their length fixed: with two arrays of unknown length in one
+        # elementwise operation, PyTensor checks that they match and takes the length of either
+        # one at random in each process, giving two graphs (and two compiles) for one model.
+        return pt.specify_shape(data, data.get_value().shape)
+
+    def report_data(name: str, values: np.ndarray) -> pt.TensorVariable:
+        return fixed_length(pm.Data(name, values, dims="report"))
+
     with pm.Model(coords=coords) as model:
         # --- latent truth -------------------------------------------------------------------
         mu0 = pm.Data("prior_mu", spec.prior_mu[free], dims="free_quantity")
@@ -163,10 +173,10 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             width = spec.n_knots + 1
             cum_flat = cum.ravel()
             rate_flat = pt.concatenate([rate, pt.zeros((nl, 1))], axis=1).ravel()
-            p_report = pm.Data("pair_report", pairs["report"])
-            p_leaf = pm.Data("pair_leaf", pairs["leaf"])
-            p_day = pm.Data("pair_day", pairs["day"])
-            p_sign = pm.Data("pair_sign", pairs["sign"])
+            p_report = fixed_length(pm.Data("pair_report", pairs["report"]))
+            p_leaf = fixed_length(pm.Data("pair_leaf", pairs["leaf"]))
+            p_day = fixed_length(pm.Data("pair_day", pairs["day"]))
+            p_sign = fixed_length(pm.Data("pair_sign", pairs["sign"]))
             k = pt.clip(pt.floor(p_day / kd).astype("int64"), 0, spec.n_knots - 1)
             flat = p_leaf * width + k
             n_pair = p_sign * (cum_flat[flat] + rate_flat[flat] * (p_day - k * kd))
@@ -178,8 +188,8 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             log_n_free = pm.Normal("log_N_free", mu0, LOG_TRUTH_SD, dims="free_quantity")
             log_n = _expand(log_n_free, spec, free_pos, linked, log_ratio, axis_extra=False)
             n_leaf = pm.Deterministic("N", pt.exp(log_n), dims="quantity")
-            p_report = pm.Data("pair_report", pairs["report"])
-            p_leaf = pm.Data("pair_leaf", pairs["leaf"])
+            p_report = fixed_length(pm.Data("pair_report", pairs["report"]))
+            p_leaf = fixed_length(pm.Data("pair_leaf", pairs["leaf"]))
             n_report = pt.inc_subtensor(pt.zeros(order.size)[p_report], n_leaf[p_leaf])
         log_n_report = pt.log(n_report)
 
@@ -197,11 +207,11 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         p_out = None
         if robust:
             outlier_prob = pm.Beta("outlier_prob", *OUTLIER_PRIOR, dims="source")
-            src_idx = pm.Data("source_index", spec.noise_index[order], dims="report")
+            src_idx = report_data("source_index", spec.noise_index[order])
             # 0 where the mixture does not apply (documented and small counts), for the
             # predictive checks; those likelihood terms never read it.
             mixed = (spec.kind[order] != "documented") & ~spec.small[order]
-            p_out = outlier_prob[src_idx] * pm.Data("mixed", mixed.astype(float), dims="report")
+            p_out = outlier_prob[src_idx] * report_data("mixed", mixed.astype(float))
 
         # --- one likelihood term per kind -----------------------------------------------------
         # Reports are sorted by likelihood term so that each term reads a contiguous slice:
@@ -211,22 +221,18 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         # One gather for the offset (bias, or log coverage for documented counts) and one for
         # the noise sd (the source's, or the fixed scatter of documented counts).
         offsets = pt.concatenate([bias, log_cover])
-        off_idx = pm.Data(
-            "offset_index",
-            np.where(is_doc, n_bias + spec.cover_index[order], spec.bias_index[order]),
-            dims="report",
+        off_idx = report_data(
+            "offset_index", np.where(is_doc, n_bias + spec.cover_index[order], spec.bias_index[order])
         )
         sd_src = pt.concatenate([pt.sqrt(pt.sqr(noise) + NOISE_FLOOR**2), pt.as_tensor([DOCUMENTED_SD])])
-        sd_idx = pm.Data(
-            "sd_index", np.where(is_doc, len(spec.source_names), spec.noise_index[order]), dims="report"
-        )
-        extra_sd = pm.Data("extra_sd", spec.extra_sd[order], dims="report")
+        sd_idx = report_data("sd_index", np.where(is_doc, len(spec.source_names), spec.noise_index[order]))
+        extra_sd = report_data("extra_sd", spec.extra_sd[order])
         eta = log_n_report + offsets[off_idx]
         sd = pt.sqrt(pt.sqr(sd_src[sd_idx]) + pt.sqr(extra_sd))
-        y_all = pm.Data("y", spec.y[order], dims="report")
-        width_all = pm.Data("width", spec.width[order], dims="report")
+        y_all = report_data("y", spec.y[order])
+        width_all = report_data("width", spec.width[order])
         # 1 or 0 per report: a refit without some reports keeps the graph (and its compile).
-        weight_all = pm.Data("weight", spec.weights()[order], dims="report")
+        weight_all = report_data("weight", spec.weights()[order])
         loglik: dict[str, tuple[np.ndarray, pt.TensorVariable]] = {}
         honest: dict[str, tuple[np.ndarray, pt.TensorVariable, pt.TensorVariable]] = {}
         pos = 0

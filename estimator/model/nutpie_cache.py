@@ -16,8 +16,14 @@ That only works where every operation in the function can be cached. The Negativ
 likelihood's gradient needs ``digamma``, which PyTensor calls through a SciPy function pointer
 and so never caches: :func:`register_numba_ops` gives it a Numba implementation with a key.
 
-PyTensor may build one of several equivalent graphs for a model (which of two arrays known to
-be equally long gives a length), differently from process to process; each is compiled once.
+Same seed, same draws, in every process:
+
+- The key is exact: graphs that add the same terms in another order get other keys.
+- The model fixes the length of its data arrays (``build.py``) so that PyTensor builds the same
+  graph in every process; it used to build one of two at random.
+- Compiled without Numba's fast-math, which let LLVM reorder and fuse floating-point
+  operations: the code compiled in the process that filled the cache then differed in the last
+  bits from the code a new process loads, and so did the draws. It costs 2-5% per gradient.
 
 Any failure here (another nutpie or PyTensor version whose internals differ) falls back to
 ``nutpie.compile_pymc_model``, which samples the same model, only compiling it every time.
@@ -34,7 +40,7 @@ from typing import Any
 import numpy as np
 
 #: Bump when the generated callbacks or the digamma below change: part of their cache keys.
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 
 _REGISTERED = False
 
@@ -206,10 +212,8 @@ def _jit_key(function) -> tuple[Any, str | None]:
     """PyTensor's Numba function behind ``function`` and a key for what it computes (None: it
     cannot be cached).
 
-    PyTensor's own key for the function is not used: it depends on the order of the nodes and
-    of a commutative operation's inputs, and inside fused elementwise operations both change
-    with Python's string hashing (the two conditions of a logical ``and`` swap places). The
-    same model got one of two keys at random and missed the cache about half the time.
+    PyTensor's own key for the function is not used: it depends on the order in which the
+    nodes are listed, which can change between processes without changing what is computed.
     :func:`graph_key` names each variable by what computes it instead.
     """
     fgraph = function.maker.fgraph
@@ -221,13 +225,14 @@ def graph_key(fgraph) -> str | None:
 
     Each variable is named by the hash of its node's operation (PyTensor's cache key for it,
     or, for a fused elementwise operation, this key of its inner graph), of its inputs' names
-    (sorted, for a commutative operation) and of its type; constants by their value; inputs by
-    position. None if some operation has no cache key.
+    in order and of its type; constants by their value; inputs by position. None if some
+    operation has no cache key.
 
-    Graphs that differ only in the order of a commutative operation's inputs share a key, and
-    so the compiled code of whichever was cached first; for a sum of three or more terms that
-    order can change the last bits of the result.
+    Inputs keep their order even for a commutative operation: a sum of three terms in another
+    order can differ in the last bit, and code loaded from disk must give the numbers the
+    process's own graph gives (same seed, same draws).
     """
+    from pytensor import config
     from pytensor.graph.basic import Constant
     from pytensor.link.numba.dispatch.basic import cache_key_for_constant, numba_funcify_and_cache_key
     from pytensor.scalar.basic import Composite
@@ -257,11 +262,11 @@ def graph_key(fgraph) -> str | None:
         if op_key is None:
             return None
         ins = tuple(name(i) for i in node.inputs)
-        if getattr(getattr(op, "scalar_op", op), "commutative", False):
-            ins = tuple(sorted(ins))
         for j, out in enumerate(node.outputs):
             names[out] = digest(op_key, ins, j, str(out.type))
-    return digest("fgraph", tuple(name(o) for o in fgraph.outputs), CACHE_VERSION)
+    # PyTensor's keys for its operations leave out fast-math, which changes their code.
+    fastmath = bool(config.numba__fastmath)
+    return digest("fgraph", tuple(name(o) for o in fgraph.outputs), fastmath, CACHE_VERSION)
 
 
 def compile_nutpie(model, **kwargs):
@@ -271,13 +276,18 @@ def compile_nutpie(model, **kwargs):
     against (see the module's docstring).
     """
     import nutpie
+    from pytensor import config
 
     register_numba_ops()
-    try:
-        return _compile(model, **kwargs)
-    except Exception as err:  # noqa: BLE001  # pragma: no cover
-        warnings.warn(f"nutpie's compile is not cached ({err!r})", RuntimeWarning, stacklevel=2)
-        return nutpie.compile_pymc_model(model, **kwargs)
+    # Without fast-math: with it, LLVM may reorder and fuse floating-point operations
+    # differently when it compiles the callbacks in this process than it did in the code kept
+    # on disk, and the same seed gave other draws in the process that compiled the model.
+    with config.change_flags(numba__fastmath=False):
+        try:
+            return _compile(model, **kwargs)
+        except Exception as err:  # noqa: BLE001  # pragma: no cover
+            warnings.warn(f"nutpie's compile is not cached ({err!r})", RuntimeWarning, stacklevel=2)
+            return nutpie.compile_pymc_model(model, **kwargs)
 
 
 def _compile(model, *, jitter_rvs=None, var_names=None):
