@@ -23,7 +23,8 @@ Same seed, same draws, in every process:
   graph in every process; it used to build one of two at random.
 - Compiled without Numba's fast-math, which let LLVM reorder and fuse floating-point
   operations: the code compiled in the process that filled the cache then differed in the last
-  bits from the code a new process loads, and so did the draws. It costs 2-5% per gradient.
+  bits from the code a new process loads, and so did the draws. It costs 2-5% per gradient
+  and 14% over a fit of 10,000 reports (docs/performance.md).
 
 Any failure here (another nutpie or PyTensor version whose internals differ) falls back to
 ``nutpie.compile_pymc_model``, which samples the same model, only compiling it every time.
