@@ -59,12 +59,11 @@ def test_a_fit_whose_reports_sum_other_quantities_gets_its_own_compiled_model():
     kw = dict(sources=sim.sources, method="advi", random_seed=1, progressbar=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", est.FitWarning)
-        before = len(_COMPILED)
         a = est.estimate(sim.reports, **kw)
         b = est.estimate(widened, **kw)
     assert a.built.model is not b.built.model
     assert b.built.model["pair_report"].get_value().size == a.built.model["pair_report"].get_value().size + 1
-    assert len(_COMPILED) >= min(before + 2, 2)
+    assert len(_COMPILED) >= 2
     # The widened report reads the sum of two quantities: its prediction exceeds the killed alone.
     pa, pb = a.reports()["pred_median"].to_numpy(), b.reports()["pred_median"].to_numpy()
     assert pb[0] > 1.15 * pa[0], (pa[0], pb[0])
