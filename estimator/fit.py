@@ -276,6 +276,7 @@ class _Compiled:
     built: BuiltModel
     step: Any = None
     nutpie: Any = None  # nutpie's compiled model, made on the first nutpie fit
+    key: tuple = ()  # the structure it was compiled for (``compiled_model``)
 
 
 #: Models compiled in this process, by the structure of their data (see ``_structure_key``).
@@ -329,7 +330,7 @@ def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _C
     )
     hit = _COMPILED.get(key)
     if hit is None:
-        entry = _Compiled(fresh)
+        entry = _Compiled(fresh, key=key)
         _COMPILED[key] = entry
         while len(_COMPILED) > _COMPILED_MAX:
             _COMPILED.popitem(last=False)
@@ -476,7 +477,8 @@ def _sample_nutpie(
     if compiled.nutpie is None:
         # Its initial point without nutpie's jitter: the optimisation below starts there.
         # nutpie's compile, with its callbacks kept in PyTensor's Numba disk cache.
-        compiled.nutpie = compile_nutpie(model, jitter_rvs=set())
+        # The key of its structure lets a new process load the rewritten graphs from disk.
+        compiled.nutpie = compile_nutpie(model, structure=compiled.key or None, jitter_rvs=set())
     values = {v.name: v.get_value() for v in model.data_vars}
     seed = int(np.random.default_rng(random_seed).integers(2**31))
     ready = compiled.nutpie.with_data(**values)

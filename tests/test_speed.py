@@ -351,6 +351,8 @@ print(json.dumps({
     "hits": [c._cache_hits for c in callbacks],
     "keys": [CACHED_SRC_FUNCTIONS.get(f) for c in callbacks for f in (c._pyfunc, c._pyfunc.__globals__["body"].py_func)],
     "draws": draws.hexdigest(),
+    "graphs": nutpie_cache.LAST_FUNCTIONS["how"],
+    "graphs_path": str(nutpie_cache.LAST_FUNCTIONS["path"]),
 }))
 """
 
@@ -358,6 +360,8 @@ print(json.dumps({
 def test_a_new_process_loads_nutpie_callbacks_from_disk_and_draws_the_same_numbers():
     """A model's callbacks compiled in one process are loaded from PyTensor's Numba cache by the
     next ones, which draw the same numbers with the same seed as the process that compiled.
+    So are its rewritten PyTensor functions (``nutpie_cache._functions``): the first process
+    builds and keeps them, the next ones load them.
 
     Fails if PyTensor builds another graph for the model in another process (it did: which of
     two data arrays of the same length gave that length) or if code kept on disk computes other
@@ -395,6 +399,81 @@ def test_a_new_process_loads_nutpie_callbacks_from_disk_and_draws_the_same_numbe
         for path in NUMBA_CACHE_PATH.glob("string.estimator_nutpie_*"):
             if any(k in path.name for k in keys):
                 path.unlink(missing_ok=True)
+        for graphs in {r["graphs_path"] for r in runs}:
+            if graphs.endswith(".pkl"):
+                Path(graphs).unlink(missing_ok=True)
     assert [r["hits"] for r in runs] == [[0, 0], [1, 1], [1, 1]], runs
+    assert [r["graphs"] for r in runs] == ["stored", "loaded", "loaded"], runs
+    assert len({r["graphs_path"] for r in runs}) == 1, runs
     assert len(keys) == 4
     assert runs[1]["draws"] == runs[0]["draws"] and runs[2]["draws"] == runs[0]["draws"], runs
+
+
+def _static_spec(reports):
+    from estimator.fit import DEFAULT_AGGREGATES
+    from estimator.model.spec import build_spec
+    from estimator.reports import validate
+
+    return build_spec(
+        validate(reports, aggregates=DEFAULT_AGGREGATES), [], temporal=False, start=None, as_of=None
+    )
+
+
+def test_rewritten_graphs_are_kept_on_disk_and_loaded_only_for_their_own_model(tmp_path, monkeypatch):
+    """nutpie's PyTensor functions, kept under a structure's key, load with the same numbers as
+    freshly built ones; a model of another shape under that key, or a damaged file, is built
+    anew; only the GRAPHS_MAX most recently used files stay."""
+    import pytest
+
+    pytest.importorskip("nutpie")
+    from nutpie.compile_pymc import _wrap_with_lock
+    from pymc.initial_point import make_initial_point_fn
+
+    from estimator.fit import compiled_model
+    from estimator.model import nutpie_cache
+
+    monkeypatch.setattr(nutpie_cache, "_graphs_dir", lambda: tmp_path)
+
+    models = {}
+
+    def functions(reports, structure):
+        if len(reports) not in models:
+            spec = _static_spec(reports)
+            models[len(reports)] = compiled_model(spec, robust=False, target_accept=0.9).built.model
+        model = models[len(reports)]
+        point_fn = _wrap_with_lock(
+            make_initial_point_fn(model=model, jitter_rvs=set(), return_transformed=True)
+        )
+        made = nutpie_cache._functions(model, point_fn, structure=structure)
+        return made, nutpie_cache.LAST_FUNCTIONS["how"], nutpie_cache.LAST_FUNCTIONS["path"]
+
+    reports = _small_count_reports()
+    built, how, path = functions(reports, "test structure")
+    assert how == "stored" and path.parent == tmp_path and path.exists()
+    loaded, how, path_again = functions(reports, "test structure")
+    assert how == "loaded" and path_again == path
+    assert loaded[:2] == built[:2] and loaded[5] == built[5]  # sizes and the trace's layout
+    x0 = np.asarray(built[4](0))
+    np.testing.assert_array_equal(loaded[4](0), x0)  # the same initial point, in the same order
+    for x in (x0, x0 + 0.3):
+        logp_built, grad_built = built[2](x)
+        logp_loaded, grad_loaded = loaded[2](x)
+        assert logp_loaded == logp_built and np.isfinite(logp_built)
+        np.testing.assert_array_equal(grad_loaded, grad_built)
+        np.testing.assert_array_equal(loaded[3](x)[0], built[3](x)[0])
+
+    # Another model under the same key (a key that fails to name the structure): built anew.
+    other, how, _ = functions(reports[:3], "test structure")
+    assert how == "stored" and other[5] != built[5]
+    path.write_bytes(b"not a pickle")
+    _, how, _ = functions(reports, "test structure")
+    assert how == "stored"
+
+    import os
+
+    for age, name in enumerate(["c", "b", "a"]):  # "a" the oldest
+        (tmp_path / f"{name}.pkl").write_bytes(b"")
+        os.utime(tmp_path / f"{name}.pkl", (1e9 - age, 1e9 - age))
+    monkeypatch.setattr(nutpie_cache, "GRAPHS_MAX", 2)
+    nutpie_cache._prune(tmp_path)  # the file just stored and "c" stay
+    assert sorted(p.name for p in tmp_path.glob("*.pkl")) == sorted([path.name, "c.pkl"])
