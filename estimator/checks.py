@@ -89,7 +89,7 @@ def log_likelihood(result: Result) -> np.ndarray:
     built = result.built
     free = built.model.free_RVs
     terms = [term for _rows, term in built.loglik.values()]
-    fn = result._compile(pt.concatenate(terms))  # on the result's own data
+    fn = result._compile("loglik", lambda: pt.concatenate(terms))  # on the result's own data
     post = idata.posterior
     vals = [np.asarray(post[v.name].transpose("chain", "draw", ...).values) for v in free]
     nc, nd = vals[0].shape[:2]
@@ -126,11 +126,12 @@ def fabrication_prob(result: Result) -> np.ndarray:
     names = list(built.loglik_honest)
     rows = np.concatenate([built.loglik_honest[k][0] for k in names])
     fn = result._compile(
-        [
+        "fabrication " + " ".join(names),
+        lambda: [
             pt.concatenate([built.loglik_honest[k][1] for k in names]),
             pt.concatenate([built.loglik[k][1] for k in names]),
             pt.concatenate([built.loglik_honest[k][2] for k in names]),
-        ]
+        ],
     )
     # P(honest | figure) = (1 - p) f_honest / f_mixture; the rest is the fabrication's share.
     shares = [-np.expm1(np.log1p(-p) + honest - mixed) for honest, mixed, p in result._over_draws(fn)]

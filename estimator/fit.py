@@ -330,7 +330,7 @@ def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _C
     )
     hit = _COMPILED.get(key)
     if hit is None:
-        entry = _Compiled(fresh, key=key)
+        entry = _Compiled(replace(fresh, key=key), key=key)
         _COMPILED[key] = entry
         while len(_COMPILED) > _COMPILED_MAX:
             _COMPILED.popitem(last=False)

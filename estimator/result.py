@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -28,7 +29,41 @@ from .model.build import BuiltModel
 from .model.spec import ModelSpec
 from .model.timeline import cumulative_at
 from .reports import Report, Source
+from .stats import bfmi as stats_bfmi
 from .stats import convergence, diagnose, z_of
+
+#: Functions of a model's free variables and data compiled for its results, by model and name
+#: (``Result._compile``): (the function, the names of the data it takes after the variables).
+_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _data_function(built: BuiltModel, name: str, outputs: Callable[[], Any], mode: str | None):
+    """``outputs()`` as a function of the model's free variables, then of its data (in
+    ``model.data_vars`` order), loaded from or kept on disk under the model's structure."""
+    from .model import disk_cache
+
+    model = built.model
+    names = [v.name for v in model.data_vars]
+    fingerprint = disk_cache.fingerprint(model) if built.key else None
+    if built.key:
+        entry = disk_cache.load(built.key, name, fingerprint)
+        if entry is not None and entry["data"] == names:
+            return entry["function"], names
+    # Plain variables stand in for the free variables and the data: the function's inputs
+    # then hold neither the random variables' graph nor the data, and it pickles.
+    originals = [*model.free_RVs, *model.data_vars]
+    stand_ins = [v.type(name=v.name) for v in originals]
+    fn = pytensor.function(
+        stand_ins,
+        outputs(),
+        givens=list(zip(originals, stand_ins, strict=True)),
+        on_unused_input="ignore",
+        mode=mode,
+    )
+    if built.key:
+        disk_cache.store(built.key, name, fingerprint, {"function": fn, "data": names})
+    return fn, names
+
 
 #: Largest per-report log-likelihood (reports x draws) computed with the result: 2e7 values are
 #: 160 MB; 100,000 reports x 4,000 draws would be 3.2 GB, so large fits compute it on demand.
@@ -378,10 +413,8 @@ class Result:
         min_tail, tail_var = _extreme(ess_t, np.nanmin)
         stats = getattr(self.idata, "sample_stats", None)  # absent after an ADVI preview
         div = int(stats["diverging"].sum()) if stats is not None and "diverging" in stats else 0
-        try:
-            bfmi = float(np.min(az.bfmi(self.idata)))
-        except (KeyError, ValueError, AttributeError):
-            bfmi = float("nan")
+        energy = stats.get("energy") if stats is not None else None
+        bfmi = float(np.min(stats_bfmi(energy.values))) if energy is not None else float("nan")
         return {
             "divergences": div,
             "max_r_hat": max_rhat,
@@ -494,17 +527,32 @@ class Result:
         step = max(1, int(np.ceil(flat.shape[0] / MAX_POST_DRAWS)))
         return flat[::step]
 
-    def _compile(self, outputs: Any) -> Any:
-        """A function of the free random variables (in ``model.free_RVs`` order) to ``outputs``,
-        evaluated on this result's data."""
+    def _compile(self, name: str, outputs: Callable[[], Any]) -> Callable[..., Any]:
+        """A function of the free random variables (in ``model.free_RVs`` order) to the
+        tensors ``outputs()`` makes, evaluated on this result's data.
+
+        The function takes the data as inputs, so it is compiled once per model and ``name``
+        (every result of the model's structure shares it: refits, influence) and kept on disk
+        by the model's structure (``disk_cache``): a new process loads it instead of rewriting
+        its graph again.
+        """
         model = self.built.model
-        givens = [(v, pytensor.shared(self.data[v.name])) for v in model.data_vars]
         # After nutpie (whose model is compiled with Numba), with Numba too: PyTensor's C
         # backend would otherwise read its whole module cache for this one function (13-16 s
         # on a machine with a thousand cached modules), and Numba's compiled code is cached
         # on disk by PyTensor (1.2 s for NATO's log-likelihood from the second process on).
         mode = "NUMBA" if self.settings.get("sampler") == "nutpie" else None
-        return pytensor.function(model.free_RVs, outputs, givens=givens, on_unused_input="ignore", mode=mode)
+        name = f"{name} {mode or 'C'}"
+        kept = _FUNCTIONS.setdefault(model, {})
+        if name not in kept:
+            kept[name] = _data_function(self.built, name, outputs, mode)
+        fn, names = kept[name]
+        dtypes = [v.dtype for v in model.free_RVs]
+        types = [i.variable.type for i in fn.maker.inputs[len(dtypes) :]]
+        data = [np.asarray(self.data[n], dtype=t.dtype) for n, t in zip(names, types, strict=True)]
+        # Checked here once, not on every call (4,000 calls of 40 arrays: a second on NATO).
+        fn.trust_input = True
+        return lambda *free: fn(*[np.asarray(x, dtype=t) for x, t in zip(free, dtypes, strict=True)], *data)
 
     def _over_draws(self, fn: Any) -> list[Any]:
         """``fn`` (from :meth:`_compile`) evaluated at each thinned posterior draw."""
@@ -516,7 +564,7 @@ class Result:
     def _eta_fn(self):
         b = self.built
         p_out = b.p_out if b.p_out is not None else pytensor.tensor.zeros_like(b.sd)
-        return self._compile([b.eta, b.sd, p_out])
+        return self._compile("eta", lambda: [b.eta, b.sd, p_out])
 
     def _eta_draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(draws, reports) arrays of eta, the noise sd and the outlier probability (0 unless

@@ -332,7 +332,7 @@ import hashlib, json, sys, warnings
 import numpy as np
 import estimator as est
 from estimator.fit import compiled_model
-from estimator.model import nutpie_cache
+from estimator.model import disk_cache, nutpie_cache
 from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
 from benchmarks.cases import load_case
 warnings.simplefilter("ignore")
@@ -351,8 +351,8 @@ print(json.dumps({
     "hits": [c._cache_hits for c in callbacks],
     "keys": [CACHED_SRC_FUNCTIONS.get(f) for c in callbacks for f in (c._pyfunc, c._pyfunc.__globals__["body"].py_func)],
     "draws": draws.hexdigest(),
-    "graphs": nutpie_cache.LAST_FUNCTIONS["how"],
-    "graphs_path": str(nutpie_cache.LAST_FUNCTIONS["path"]),
+    "graphs": disk_cache.LAST["nutpie"]["how"],
+    "graphs_path": str(disk_cache.LAST["nutpie"]["path"]),
 }))
 """
 
@@ -422,7 +422,7 @@ def _static_spec(reports):
 def test_rewritten_graphs_are_kept_on_disk_and_loaded_only_for_their_own_model(tmp_path, monkeypatch):
     """nutpie's PyTensor functions, kept under a structure's key, load with the same numbers as
     freshly built ones; a model of another shape under that key, or a damaged file, is built
-    anew; only the GRAPHS_MAX most recently used files stay."""
+    anew; only the MAX_FILES most recently used files stay."""
     import pytest
 
     pytest.importorskip("nutpie")
@@ -430,9 +430,9 @@ def test_rewritten_graphs_are_kept_on_disk_and_loaded_only_for_their_own_model(t
     from pymc.initial_point import make_initial_point_fn
 
     from estimator.fit import compiled_model
-    from estimator.model import nutpie_cache
+    from estimator.model import disk_cache, nutpie_cache
 
-    monkeypatch.setattr(nutpie_cache, "_graphs_dir", lambda: tmp_path)
+    monkeypatch.setattr(disk_cache, "directory", lambda: tmp_path)
 
     models = {}
 
@@ -445,7 +445,7 @@ def test_rewritten_graphs_are_kept_on_disk_and_loaded_only_for_their_own_model(t
             make_initial_point_fn(model=model, jitter_rvs=set(), return_transformed=True)
         )
         made = nutpie_cache._functions(model, point_fn, structure=structure)
-        return made, nutpie_cache.LAST_FUNCTIONS["how"], nutpie_cache.LAST_FUNCTIONS["path"]
+        return made, disk_cache.LAST["nutpie"]["how"], disk_cache.LAST["nutpie"]["path"]
 
     reports = _small_count_reports()
     built, how, path = functions(reports, "test structure")
@@ -474,6 +474,6 @@ def test_rewritten_graphs_are_kept_on_disk_and_loaded_only_for_their_own_model(t
     for age, name in enumerate(["c", "b", "a"]):  # "a" the oldest
         (tmp_path / f"{name}.pkl").write_bytes(b"")
         os.utime(tmp_path / f"{name}.pkl", (1e9 - age, 1e9 - age))
-    monkeypatch.setattr(nutpie_cache, "GRAPHS_MAX", 2)
-    nutpie_cache._prune(tmp_path)  # the file just stored and "c" stay
+    monkeypatch.setattr(disk_cache, "MAX_FILES", 2)
+    disk_cache._prune(tmp_path)  # the file just stored and "c" stay
     assert sorted(p.name for p in tmp_path.glob("*.pkl")) == sorted([path.name, "c.pkl"])

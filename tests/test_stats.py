@@ -93,3 +93,16 @@ def test_average_ranks_match_scipy_with_ties():
     x = np.random.default_rng(1).integers(0, 6, size=(5, 50)).astype(float)  # many ties
     x[2] = 3.0  # one value only
     np.testing.assert_array_equal(_average_ranks(x), stats.rankdata(x, axis=1, method="average"))
+
+
+def test_bfmi_matches_arviz():
+    import arviz as az
+
+    from estimator.stats import bfmi
+
+    rng = np.random.default_rng(3)
+    walk = np.cumsum(rng.standard_normal((3, 400)), axis=1)  # a chain that explores energy poorly
+    energy = np.concatenate([rng.standard_normal((1, 400)) * 2.0, walk[:2]])
+    got = bfmi(energy)
+    np.testing.assert_allclose(got, az.bfmi(energy), rtol=1e-12)
+    assert got[0] > 1.5 and (got[1:] < 0.3).all()  # independent draws ~2, a random walk near 0

@@ -45,6 +45,9 @@ class BuiltModel:
     # robust fits: kind -> (report rows, elementwise log-likelihood of the honest component
     # alone, the outlier probability of each of those reports)
     loglik_honest: dict[str, tuple[np.ndarray, pt.TensorVariable, pt.TensorVariable]] | None = None
+    # The structure it was built for (``fit.compiled_model``'s key; empty if not made there):
+    # functions of it compiled for one result are kept on disk under it (``disk_cache``).
+    key: tuple = ()
 
 
 def _groups(spec: ModelSpec) -> dict[str, np.ndarray]:

@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from . import disk_cache
+
 #: Bump when the generated callbacks or the digamma below change: part of their cache keys.
 CACHE_VERSION = "3"
 
@@ -367,29 +369,15 @@ def _compile(model, *, structure=None, jitter_rvs=None, var_names=None):
     )
 
 
-#: Rewritten PyTensor functions kept on disk, at most this many (the oldest go first).
-GRAPHS_MAX = 64
-
-#: How the last :func:`_functions` call got its functions ("built", "stored": built and kept,
-#: or "loaded") and the file it kept them in or loaded them from.
-LAST_FUNCTIONS: dict[str, Any] = {"how": None, "path": None}
-
-
 def _functions(model, point_fn, *, structure=None, var_names=None):
     """nutpie's ``_make_functions`` for ``model`` (log density with gradient, the trace's
     expansion, the initial point, the trace's layout), with the two PyTensor functions kept on
-    disk when ``structure`` is given.
+    disk (:mod:`.disk_cache`, under the name "nutpie") when ``structure`` is given.
 
     Building the log density's graph, its gradient and PyTensor's rewrites of them takes most
-    of a compile once the callbacks are cached (NATO: 4-5 s of 5-6 s). The functions pickle
-    with their rewritten graphs; a new process loads them and only links them to the compiled
-    code (Numba's disk cache), about 0.3 s. The key is ``structure`` with the versions of the
-    libraries, Python and this package's source: any change to the model's code or a library
-    builds anew. A model whose variables or data do not match the stored entry's (a key that
-    fails to name the structure) is built anew, and so is anything that fails to load.
+    of a compile once the callbacks are cached (NATO: 4-5 s of 5-6 s); loading them takes
+    about 0.5 s, most of it linking them to the compiled code in Numba's disk cache.
     """
-    import pickle
-
     from nutpie import compile_pymc as cp
 
     def build():
@@ -402,20 +390,13 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
             var_names=var_names,
         )
 
-    LAST_FUNCTIONS.update(how="built", path=None)
     if structure is None:
+        disk_cache.LAST["nutpie"] = {"how": "built", "path": None}
         return build()
-    path = _graphs_dir() / f"{_graphs_key(structure, var_names)}.pkl"
-    fingerprint = _fingerprint(model)
-    try:
-        entry = pickle.loads(path.read_bytes())
-        if entry["fingerprint"] != fingerprint:
-            raise ValueError("another model under the same key")
-    except Exception:  # noqa: BLE001  # absent, stale or unreadable: build it
-        entry = None
+    structure = (structure, None if var_names is None else sorted(var_names), CACHE_VERSION)
+    fingerprint = disk_cache.fingerprint(model)
+    entry = disk_cache.load(structure, "nutpie", fingerprint)
     if entry is not None:
-        path.touch()  # recently used: pruned last
-        LAST_FUNCTIONS.update(how="loaded", path=path)
         # As nutpie makes it: the free variables' values, flat, in the model's order.
         names = [model.rvs_to_values[v].name for v in model.free_RVs]
         shape_of = dict(zip(entry["shape_info"][0], entry["shape_info"][2], strict=True))
@@ -433,111 +414,11 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
     made = build()
     n_dim, n_expanded, logp_pt, expand_pt, _, shape_info = made
     entry = {
-        "fingerprint": fingerprint,
         "n_dim": n_dim,
         "n_expanded": n_expanded,
         "logp": logp_pt,
         "expand": expand_pt,
         "shape_info": shape_info,
     }
-    try:
-        _slim(logp_pt)
-        _slim(expand_pt)
-        _write_atomically(path, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
-        LAST_FUNCTIONS.update(how="stored", path=path)
-        _prune(path.parent)
-    except Exception:  # noqa: BLE001  # a cache that cannot be written: only slower next time
-        pass
+    disk_cache.store(structure, "nutpie", fingerprint, entry)
     return made
-
-
-def _slim(function) -> None:
-    """Drop what only PyTensor's rewrites use from a compiled function's graph, so that it
-    pickles without the graph it was rewritten from (NATO: 0.55 MB instead of 4.9 MB).
-
-    Its shape and merge features, and the entries its client maps keep for variables the
-    rewrites removed, which reach back through the whole unrewritten graph. The function itself
-    does not use them once linked.
-    """
-    from pytensor.graph.rewriting.basic import MergeFeature
-    from pytensor.tensor.rewriting.shape import ShapeFeature
-
-    fgraph = function.maker.fgraph
-    for feature in list(fgraph._features):
-        if isinstance(feature, ShapeFeature | MergeFeature):
-            fgraph.remove_feature(feature)
-    handler = getattr(fgraph, "destroy_handler", None)
-    for clients in (fgraph.clients, getattr(handler, "clients", {})):
-        for var in [v for v in clients if v not in fgraph.variables]:
-            del clients[var]
-
-
-def _graphs_dir():
-    from pathlib import Path
-
-    from pytensor import config
-
-    return Path(config.compiledir) / "estimator_graphs"
-
-
-def _graphs_key(structure: Any, var_names) -> str:
-    import platform
-    from importlib.metadata import version
-
-    from pytensor import config
-
-    libraries = [(name, version(name)) for name in ("pymc", "pytensor", "nutpie", "numba", "numpy")]
-    parts = (
-        repr(structure),
-        None if var_names is None else sorted(var_names),
-        libraries,
-        platform.python_version(),
-        _source_hash(),
-        config.floatX,
-        bool(config.numba__fastmath),
-        CACHE_VERSION,
-    )
-    return sha256(repr(parts).encode()).hexdigest()
-
-
-@functools.cache
-def _source_hash() -> str:
-    """A hash of this package's Python source: the model's graph is made by it."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    digest = sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _fingerprint(model) -> tuple:
-    """The model's free variables and its data's names, shapes and types: what a stored entry's
-    functions must have been built for."""
-    free = tuple((v.name, str(model.rvs_to_values[v].type)) for v in model.free_RVs)
-    data = tuple(sorted((v.name, np.shape(v.get_value()), str(v.type)) for v in model.data_vars))
-    kept = tuple(v.name for v in model.deterministics)
-    return free, data, kept
-
-
-def _write_atomically(path, data: bytes) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _prune(folder) -> None:
-    entries = sorted(folder.glob("*.pkl"), key=lambda p: p.stat().st_mtime)
-    for old in entries[: max(0, len(entries) - GRAPHS_MAX)]:
-        old.unlink(missing_ok=True)
