@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import warnings
 from collections import OrderedDict
@@ -40,6 +41,13 @@ def check_choice(name: str, value: object, options: Sequence[str]) -> None:
         )
 
 
+def default_sampler() -> str:
+    """The sampler ``estimate()`` uses when none is given: ``ESTIMATOR_SAMPLER`` or "pymc"."""
+    name = os.environ.get("ESTIMATOR_SAMPLER", "").strip() or "pymc"
+    check_choice("the environment variable ESTIMATOR_SAMPLER", name, SAMPLERS)
+    return name
+
+
 def estimate(
     reports: Sequence[Report],
     *,
@@ -56,7 +64,7 @@ def estimate(
     tune: int = TUNE,
     chains: int = CHAINS,
     cores: int | None = None,
-    sampler: str = "pymc",
+    sampler: str | None = None,
     target_accept: float = TARGET_ACCEPT,
     random_seed: int | None = None,
     progressbar: bool | None = None,
@@ -94,7 +102,10 @@ def estimate(
     draws, tune, chains, cores, target_accept
         NUTS settings.
     sampler
-        ``"pymc"`` (default), or ``"nutpie"`` / ``"numpyro"`` / ``"blackjax"`` when installed.
+        ``"pymc"``, or ``"nutpie"`` / ``"numpyro"`` / ``"blackjax"`` when installed. Default:
+        the environment variable ``ESTIMATOR_SAMPLER`` if set (so scripts, such as the
+        examples, can run with another sampler unchanged), else ``"pymc"``. The result's
+        ``settings["sampler"]`` records the one used.
     random_seed
         Same seed, same numbers.
     progressbar
@@ -127,6 +138,7 @@ def estimate(
     """
     check_choice("mode", mode, MODES)
     check_choice("method", method, METHODS)
+    sampler = default_sampler() if sampler is None else sampler
     check_choice("sampler", sampler, SAMPLERS)
     if not 0 < prob < 1:
         raise ModelError(f"prob={prob!r} must be between 0 and 1, e.g. 0.9.")

@@ -1,12 +1,16 @@
 """Fixtures shared by the test modules."""
 
 import importlib.util
+import os
 import pathlib
 import sys
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# The tests' fits use PyMC's sampler unless they name another, whatever the machine's default.
+os.environ.pop("ESTIMATOR_SAMPLER", None)
 
 
 def load_example(name: str):

@@ -146,3 +146,19 @@ def test_unknown_option_names_the_choices_and_the_closest(option, value, suggest
         est.ModelError, match=rf"{option}='{value}': use one of .*did you mean '{suggestion}'"
     ):
         est.estimate(reports, **{option: value})
+
+
+def test_the_default_sampler_comes_from_estimator_sampler(monkeypatch):
+    from estimator.fit import default_sampler
+
+    monkeypatch.delenv("ESTIMATOR_SAMPLER", raising=False)
+    assert default_sampler() == "pymc"
+    monkeypatch.setenv("ESTIMATOR_SAMPLER", " nutpie ")
+    assert default_sampler() == "nutpie"
+    monkeypatch.setenv("ESTIMATOR_SAMPLER", "nutpy")
+    reports = [est.Report(source="UN", party="A", category="killed", kind="exact", value=100)]
+    with pytest.raises(
+        est.ModelError,
+        match=r"environment variable ESTIMATOR_SAMPLER='nutpy': use one of .*did you mean 'nutpie'",
+    ):
+        est.estimate(reports)
