@@ -256,3 +256,42 @@ def test_psis_weights_of_a_report_the_draws_hardly_tell_apart_are_uniform():
     ref_lw, ref_k = az.psislw(ordinary[None, :].copy())
     np.testing.assert_allclose(lw[1], ref_lw[0])
     assert k[1] == pytest.approx(float(ref_k[0]))
+
+
+def test_results_of_one_model_share_its_functions_and_each_uses_its_own_data(planted):
+    """The per-report log-likelihood function takes the data as inputs: a second fit of the same
+    structure shares it (no new compile), and each result evaluates it on its own data."""
+    from estimator.result import _FUNCTIONS
+
+    _, first = planted
+    ll_first = checks.log_likelihood(first).copy()
+    i, reports, sim = _planted_data()
+
+    def doubled(r):
+        if r.kind == "range":
+            return dataclasses.replace(r, low=r.low * 2, high=r.high * 2)
+        return dataclasses.replace(r, value=r.value * 2)
+
+    second = _fit([doubled(r) for r in reports], sim.sources)
+    model = second.built.model
+    assert model is first.built.model  # the compiled model reused: same structure
+    functions = dict(_FUNCTIONS[model])
+    ll_second = checks.log_likelihood(second)
+    assert _FUNCTIONS[model]["loglik C"] is functions["loglik C"]  # not compiled again
+    # The second result's terms add up to the model's likelihood (which now holds its data).
+    point = {v.name: second.idata.posterior[v.name].values[0, 0] for v in model.free_RVs}
+    fn = model.compile_fn(sum(model[f"loglik_{k}"] for k in second.built.loglik), inputs=model.free_RVs)
+    assert ll_second[0, 0].sum() == pytest.approx(float(fn(point)), rel=1e-8)
+    # The first result, computed again after the second fit, still reads its own data.
+    del first.idata.log_likelihood
+    np.testing.assert_array_equal(checks.log_likelihood(first), ll_first)
+    # ... which matters: the second result's data at the first result's draws give other values.
+    first_data = first.data
+    try:
+        first.data = second.data
+        del first.idata.log_likelihood
+        assert not np.allclose(checks.log_likelihood(first), ll_first)
+    finally:
+        first.data = first_data
+        del first.idata.log_likelihood
+        checks.log_likelihood(first)
