@@ -337,6 +337,7 @@ from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
 from benchmarks.cases import load_case
 warnings.simplefilter("ignore")
 nutpie_cache.CACHE_VERSION += sys.argv[1]  # callbacks of their own, compiled by the first process
+disk_cache.VERSION += sys.argv[1]  # and graphs of their own, built by the first process
 nato = load_case("nato")
 fit = est.estimate(
     nato.reports, sources=nato.sources, draws=300, tune=300, chains=2, random_seed=2,
@@ -353,6 +354,9 @@ print(json.dumps({
     "draws": draws.hexdigest(),
     "graphs": disk_cache.LAST["nutpie"]["how"],
     "graphs_path": str(disk_cache.LAST["nutpie"]["path"]),
+    "loglik": hashlib.sha256(np.ascontiguousarray(fit.idata.log_likelihood["report"].values).tobytes()).hexdigest(),
+    "loglik_graph": disk_cache.LAST["loglik NUMBA"]["how"],
+    "loglik_path": str(disk_cache.LAST["loglik NUMBA"]["path"]),
 }))
 """
 
@@ -399,12 +403,16 @@ def test_a_new_process_loads_nutpie_callbacks_from_disk_and_draws_the_same_numbe
         for path in NUMBA_CACHE_PATH.glob("string.estimator_nutpie_*"):
             if any(k in path.name for k in keys):
                 path.unlink(missing_ok=True)
-        for graphs in {r["graphs_path"] for r in runs}:
+        for graphs in {r[k] for r in runs for k in ("graphs_path", "loglik_path")}:
             if graphs.endswith(".pkl"):
                 Path(graphs).unlink(missing_ok=True)
     assert [r["hits"] for r in runs] == [[0, 0], [1, 1], [1, 1]], runs
     assert [r["graphs"] for r in runs] == ["stored", "loaded", "loaded"], runs
     assert len({r["graphs_path"] for r in runs}) == 1, runs
+    # The per-report log-likelihood function, loaded from disk by the later processes, gives
+    # the numbers the process that built it gave.
+    assert [r["loglik_graph"] for r in runs] == ["stored", "loaded", "loaded"], runs
+    assert runs[1]["loglik"] == runs[0]["loglik"] and runs[2]["loglik"] == runs[0]["loglik"], runs
     assert len(keys) == 4
     assert runs[1]["draws"] == runs[0]["draws"] and runs[2]["draws"] == runs[0]["draws"], runs
 
