@@ -64,7 +64,7 @@ def main() -> None:
         from estimator.model.nutpie_cache import compile_nutpie
 
         # As estimate() does: the rewritten graphs of the structure are kept on disk.
-        compiled.nutpie = compile_nutpie(model, structure=compiled.key, jitter_rvs=set())
+        compiled.nutpie = compile_nutpie(model, structure=compiled.built.key, jitter_rvs=set())
     elif args.impl == "baseline":
         model.logp_dlogp_function()  # what pm.sample compiles first; timed on its own
     t_compile = time.perf_counter() - t

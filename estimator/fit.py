@@ -288,7 +288,6 @@ class _Compiled:
     built: BuiltModel
     step: Any = None
     nutpie: Any = None  # nutpie's compiled model, made on the first nutpie fit
-    key: tuple = ()  # the structure it was compiled for (``compiled_model``)
 
 
 #: Models compiled in this process, by the structure of their data (see ``_structure_key``).
@@ -342,7 +341,7 @@ def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _C
     )
     hit = _COMPILED.get(key)
     if hit is None:
-        entry = _Compiled(replace(fresh, key=key), key=key)
+        entry = _Compiled(replace(fresh, key=key))
         _COMPILED[key] = entry
         while len(_COMPILED) > _COMPILED_MAX:
             _COMPILED.popitem(last=False)
@@ -490,7 +489,7 @@ def _sample_nutpie(
         # Its initial point without nutpie's jitter: the optimisation below starts there.
         # nutpie's compile, with its callbacks kept in PyTensor's Numba disk cache.
         # The key of its structure lets a new process load the rewritten graphs from disk.
-        compiled.nutpie = compile_nutpie(model, structure=compiled.key or None, jitter_rvs=set())
+        compiled.nutpie = compile_nutpie(model, structure=compiled.built.key or None, jitter_rvs=set())
     values = {v.name: v.get_value() for v in model.data_vars}
     seed = int(np.random.default_rng(random_seed).integers(2**31))
     ready = compiled.nutpie.with_data(**values)
