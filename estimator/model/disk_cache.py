@@ -94,7 +94,7 @@ def fingerprint(model) -> tuple:
     """The model's free variables, its data's names, shapes and types, and its deterministic
     variables: what a kept entry must have been made for."""
     free = tuple((v.name, str(model.rvs_to_values[v].type)) for v in model.free_RVs)
-    data = tuple(sorted((v.name, np.shape(v.get_value()), str(v.type)) for v in model.data_vars))
+    data = tuple(sorted((v.name, np.shape(v.get_value(borrow=True)), str(v.type)) for v in model.data_vars))
     kept = tuple(v.name for v in model.deterministics)
     return free, data, kept
 
