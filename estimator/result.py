@@ -44,25 +44,23 @@ def _data_function(built: BuiltModel, name: str, outputs: Callable[[], Any], mod
 
     model = built.model
     names = [v.name for v in model.data_vars]
-    fingerprint = disk_cache.fingerprint(model) if built.key else None
-    if built.key:
-        entry = disk_cache.load(built.key, name, fingerprint)
-        if entry is not None and entry["data"] == names:
-            entry["function"].trust_input = True  # as below
-            return entry["function"], names
-    # Plain variables stand in for the free variables and the data: the function's inputs
-    # then hold neither the random variables' graph nor the data, and it pickles.
-    originals = [*model.free_RVs, *model.data_vars]
-    stand_ins = [v.type(name=v.name) for v in originals]
-    fn = pytensor.function(
-        stand_ins,
-        outputs(),
-        givens=list(zip(originals, stand_ins, strict=True)),
-        on_unused_input="ignore",
-        mode=mode,
-    )
-    if built.key:
-        disk_cache.store(built.key, name, fingerprint, {"function": fn, "data": names})
+
+    def build() -> dict:
+        # Plain variables stand in for the free variables and the data: the function's inputs
+        # then hold neither the random variables' graph nor the data, and it pickles.
+        originals = [*model.free_RVs, *model.data_vars]
+        stand_ins = [v.type(name=v.name) for v in originals]
+        fn = pytensor.function(
+            stand_ins,
+            outputs(),
+            givens=list(zip(originals, stand_ins, strict=True)),
+            on_unused_input="ignore",
+            mode=mode,
+        )
+        return {"function": fn, "data": names}
+
+    entry = disk_cache.load_or_build(built.key, name, model, build, usable=lambda e: e["data"] == names)
+    fn = entry["function"]
     # Its inputs are checked once per result (``Result._compile``), not on every call: 4,000
     # calls with 40 data arrays took a second on NATO.
     fn.trust_input = True

@@ -485,3 +485,33 @@ def test_rewritten_graphs_are_kept_on_disk_and_loaded_only_for_their_own_model(t
     monkeypatch.setattr(disk_cache, "MAX_FILES", 2)
     disk_cache._prune(tmp_path)  # the file just stored and "c" stay
     assert sorted(p.name for p in tmp_path.glob("*.pkl")) == sorted([path.name, "c.pkl"])
+
+
+def test_load_or_build_keeps_what_it_builds_and_builds_again_what_cannot_be_used(tmp_path, monkeypatch):
+    import pymc as pm
+
+    from estimator.model import disk_cache
+
+    monkeypatch.setattr(disk_cache, "directory", lambda: tmp_path)
+    with pm.Model() as model:
+        pm.Data("y", np.zeros(3))
+        pm.Normal("x")
+    builds = []
+
+    def build():
+        builds.append(1)
+        return {"value": len(builds)}
+
+    assert disk_cache.load_or_build("structure", "test", model, build) == {"value": 1}
+    assert disk_cache.LAST["test"]["how"] == "stored"
+    assert disk_cache.load_or_build("structure", "test", model, build) == {"value": 1}
+    assert disk_cache.LAST["test"]["how"] == "loaded" and len(builds) == 1
+    # An entry the caller cannot use is built again and replaces it.
+    assert disk_cache.load_or_build("structure", "test", model, build, usable=lambda e: e["value"] > 1) == {
+        "value": 2
+    }
+    assert disk_cache.load_or_build("structure", "test", model, build) == {"value": 2}
+    # No structure: built every time, nothing read or kept.
+    files = sorted(tmp_path.glob("*.pkl"))
+    assert disk_cache.load_or_build((), "test", model, build) == {"value": 3}
+    assert disk_cache.LAST["test"]["how"] == "built" and sorted(tmp_path.glob("*.pkl")) == files

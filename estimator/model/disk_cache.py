@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+from collections.abc import Callable
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,29 @@ def store(structure: Any, name: str, model_fingerprint: tuple, entry: dict) -> N
     except Exception:  # noqa: BLE001  # a cache that cannot be written: only slower next time
         return
     LAST[name] = {"how": "stored", "path": path}
+
+
+def load_or_build(
+    structure: Any,
+    name: str,
+    model,
+    build: Callable[[], dict],
+    *,
+    usable: Callable[[dict], bool] | None = None,
+) -> dict:
+    """``name``'s entry for ``structure``: the kept one if there is one for ``model`` (and
+    ``usable(entry)`` says it is), else ``build()``'s, which is then kept. With no structure
+    (empty or None) nothing is read or kept: ``build()`` every time."""
+    if not structure:
+        LAST[name] = {"how": "built", "path": None}
+        return build()
+    model_fingerprint = fingerprint(model)
+    entry = load(structure, name, model_fingerprint)
+    if entry is not None and (usable is None or usable(entry)):
+        return entry
+    entry = build()
+    store(structure, name, model_fingerprint, entry)
+    return entry
 
 
 def slim(function) -> None:

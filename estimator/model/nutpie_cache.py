@@ -380,8 +380,10 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
     """
     from nutpie import compile_pymc as cp
 
-    def build():
-        return cp._make_functions(
+    made: list = []
+
+    def build() -> dict:
+        made[:] = cp._make_functions(
             model,
             mode="NUMBA",
             compute_grad=True,
@@ -389,36 +391,23 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
             pymc_initial_point_fn=point_fn,
             var_names=var_names,
         )
+        n_dim, n_expanded, logp_pt, expand_pt, _, shape_info = made
+        return {
+            "n_dim": n_dim,
+            "n_expanded": n_expanded,
+            "logp": logp_pt,
+            "expand": expand_pt,
+            "shape_info": shape_info,
+        }
 
-    if structure is None:
-        disk_cache.LAST["nutpie"] = {"how": "built", "path": None}
-        return build()
-    structure = (structure, None if var_names is None else sorted(var_names), CACHE_VERSION)
-    fingerprint = disk_cache.fingerprint(model)
-    entry = disk_cache.load(structure, "nutpie", fingerprint)
-    if entry is not None:
-        # As nutpie makes it: the free variables' values, flat, in the model's order.
-        names = [model.rvs_to_values[v].name for v in model.free_RVs]
-        shape_of = dict(zip(entry["shape_info"][0], entry["shape_info"][2], strict=True))
-        initial = cp._rv_dict_to_flat_array_wrapper(
-            point_fn, names=names, shapes=[shape_of[n] for n in names]
-        )
-        return (
-            entry["n_dim"],
-            entry["n_expanded"],
-            entry["logp"],
-            entry["expand"],
-            initial,
-            entry["shape_info"],
-        )
-    made = build()
-    n_dim, n_expanded, logp_pt, expand_pt, _, shape_info = made
-    entry = {
-        "n_dim": n_dim,
-        "n_expanded": n_expanded,
-        "logp": logp_pt,
-        "expand": expand_pt,
-        "shape_info": shape_info,
-    }
-    disk_cache.store(structure, "nutpie", fingerprint, entry)
-    return made
+    if structure is not None:
+        structure = (structure, None if var_names is None else sorted(var_names), CACHE_VERSION)
+    entry = disk_cache.load_or_build(structure, "nutpie", model, build)
+    if made:  # built here: nutpie's own initial-point function
+        return tuple(made)
+    # Loaded: the initial point as nutpie makes it, the free variables' values, flat, in the
+    # model's order.
+    names = [model.rvs_to_values[v].name for v in model.free_RVs]
+    shape_of = dict(zip(entry["shape_info"][0], entry["shape_info"][2], strict=True))
+    initial = cp._rv_dict_to_flat_array_wrapper(point_fn, names=names, shapes=[shape_of[n] for n in names])
+    return entry["n_dim"], entry["n_expanded"], entry["logp"], entry["expand"], initial, entry["shape_info"]
