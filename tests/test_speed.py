@@ -463,6 +463,20 @@ def test_rewritten_graphs_are_kept_on_disk_and_loaded_only_for_their_own_model(t
     assert loaded[:2] == built[:2] and loaded[5] == built[5]  # sizes and the trace's layout
     x0 = np.asarray(built[4](0))
     np.testing.assert_array_equal(loaded[4](0), x0)  # the same initial point, in the same order
+    # ... as nutpie's own wrapper of the model's initial point gives it.
+    from nutpie.compile_pymc import _make_functions
+
+    model = models[len(reports)]
+    own = _make_functions(
+        model,
+        mode="NUMBA",
+        compute_grad=True,
+        join_expanded=True,
+        pymc_initial_point_fn=_wrap_with_lock(
+            make_initial_point_fn(model=model, jitter_rvs=set(), return_transformed=True)
+        ),
+    )[4]
+    np.testing.assert_array_equal(own(0), x0)
     for x in (x0, x0 + 0.3):
         logp_built, grad_built = built[2](x)
         logp_loaded, grad_loaded = loaded[2](x)

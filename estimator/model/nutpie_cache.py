@@ -380,10 +380,8 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
     """
     from nutpie import compile_pymc as cp
 
-    made: list = []
-
     def build() -> dict:
-        made[:] = cp._make_functions(
+        n_dim, n_expanded, logp_pt, expand_pt, _, shape_info = cp._make_functions(
             model,
             mode="NUMBA",
             compute_grad=True,
@@ -391,7 +389,6 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
             pymc_initial_point_fn=point_fn,
             var_names=var_names,
         )
-        n_dim, n_expanded, logp_pt, expand_pt, _, shape_info = made
         return {
             "n_dim": n_dim,
             "n_expanded": n_expanded,
@@ -403,10 +400,8 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
     if structure is not None:
         structure = (structure, None if var_names is None else sorted(var_names), CACHE_VERSION)
     entry = disk_cache.load_or_build(structure, "nutpie", model, build)
-    if made:  # built here: nutpie's own initial-point function
-        return tuple(made)
-    # Loaded: the initial point as nutpie makes it, the free variables' values, flat, in the
-    # model's order.
+    # The initial point as nutpie's _make_functions wraps it (the wrapper does not pickle): the
+    # free variables' values, flat, in the model's order.
     names = [model.rvs_to_values[v].name for v in model.free_RVs]
     shape_of = dict(zip(entry["shape_info"][0], entry["shape_info"][2], strict=True))
     initial = cp._rv_dict_to_flat_array_wrapper(point_fn, names=names, shapes=[shape_of[n] for n in names])
