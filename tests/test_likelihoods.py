@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from estimator.constants import NEARLY_GAP, OUTLIER_SD, RANGE_PROB, UPPER_WIDTH
 from estimator.model import likelihoods as lik
@@ -164,3 +164,35 @@ def test_normal_log_cdf_and_its_gradient_match_scipy_from_far_below_to_far_above
     want_grad = np.exp(stats.norm.logpdf(z) - stats.norm.logcdf(z))
     assert np.isfinite(grad).all()
     np.testing.assert_allclose(grad, want_grad, rtol=1e-7, atol=1e-88)
+
+
+def _interval_reference(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log(Phi(b) - Phi(a)) with SciPy, in log space where both edges are below the centre, and
+    its derivatives in eta and sd for a standard normal (eta = 0, sd = 1)."""
+    lo, hi = np.where(a > 0, -b, a), np.where(a > 0, -a, b)  # the same mass below the centre
+    below = special.log_ndtr(hi) + np.log1p(-np.exp(special.log_ndtr(lo) - special.log_ndtr(hi)))
+    across = np.log(np.maximum(special.ndtr(hi) - special.ndtr(lo), 1e-300))
+    value = np.where(hi <= 0, below, across)
+    pa, pb = np.exp(stats.norm.logpdf(a) - value), np.exp(stats.norm.logpdf(b) - value)
+    return value, pa - pb, pa * a - pb * b
+
+
+def test_interval_and_its_gradient_match_scipy_from_far_below_to_far_above():
+    import pytensor
+    import pytensor.tensor as pt
+
+    centres = np.concatenate([-np.logspace(3, -3, 40), [0.0], np.logspace(-3, 3, 40), [-20.0, 20.0, -19.97]])
+    widths = np.array([-np.log1p(-NEARLY_GAP) / 0.5, np.log1p(NEARLY_GAP) / 0.3, 1e-3, 1.0, 5.0])
+    a = (centres[:, None] - widths / 2).ravel()
+    b = (centres[:, None] + widths / 2).ravel()
+    eta, sd = 0.7, 0.3  # the figure's edges lie a and b sds from eta
+    lo, hi, e, s = pt.dvectors("lo", "hi", "eta", "sd")
+    value = lik.interval(lo, hi, e, s)
+    f = pytensor.function([lo, hi, e, s], [value, *pytensor.grad(value.sum(), [e, s])])
+    got, d_eta, d_sd = f(eta + a * sd, eta + b * sd, np.full(a.size, eta), np.full(a.size, sd))
+    want, want_eta, want_sd = _interval_reference(a, b)
+    assert np.isfinite(got).all() and np.isfinite(d_eta).all() and np.isfinite(d_sd).all()
+    # 1e-8: the tail's series (beyond 20 sds) is accurate to that; elsewhere it is closer.
+    np.testing.assert_allclose(got, want, rtol=1e-8)
+    np.testing.assert_allclose(d_eta, want_eta / sd, rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(d_sd, want_sd / sd, rtol=1e-7, atol=1e-12)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-import pymc as pm
 import pytensor.tensor as pt
 from pytensor.tensor import TensorLike
 
@@ -55,9 +54,7 @@ def _normal_logcdf(y: Tensor, mu: Tensor, sd: Tensor) -> pt.TensorVariable:
     below = pt.maximum(pt.switch(upper, -z, z), _TAIL_Z)  # -|z|, kept above the tail
     p_below = 0.5 * pt.erfc(-below / math.sqrt(2.0))  # Phi(-|z|)
     z_tail = pt.minimum(z, _TAIL_Z)
-    inv = 1.0 / pt.sqr(z_tail)
-    series = (1.0 + inv * (-1.0 + inv * (3.0 - 15.0 * inv))) / -z_tail
-    inside = pt.switch(tail, series, pt.switch(upper, 1.0 - p_below, p_below))
+    inside = pt.switch(tail, _mills_series(z_tail), pt.switch(upper, 1.0 - p_below, p_below))
     return pt.switch(tail, -0.5 * pt.sqr(z_tail) - _LOG_SQRT_2PI, 0.0) + pt.log(inside)
 
 
@@ -77,12 +74,44 @@ def _mix(logp, sd: Tensor, p_out: Tensor | None) -> pt.TensorVariable:
 
 
 def _interval_logp(y_lo: Tensor, y_hi: Tensor, eta: Tensor, sd: Tensor) -> pt.TensorVariable:
-    """log P(y_lo < Normal(eta, sd) < y_hi); an interval above the centre is reflected below it
-    (the normal is symmetric), so the CDFs differenced are never both close to 1."""
+    """log P(y_lo < Normal(eta, sd) < y_hi): two ``erfc`` and one ``log`` per figure.
+
+    An interval above the centre is reflected below it (the normal is symmetric), so that the
+    lower edge ``a`` is never above the centre and the two CDFs differenced are never both
+    close to 1. Then, in standard units ``a < b``:
+
+    - ``b >= _TAIL_Z``: ``Phi(b) - Phi(a)`` as ``(erfc(-b / sqrt 2) - erfc(-a / sqrt 2)) / 2``.
+      Where ``a`` is far below, its ``erfc`` is 0 or tiny beside the other, as it should be.
+    - ``b < _TAIL_Z`` (both edges far in the lower tail, where ``erfc`` would underflow):
+      ``Phi(z) = phi(z) R(z)``, with Mills' ratio ``R`` from the asymptotic series of
+      :func:`_normal_logcdf`, and ``phi(b)`` taken out:
+      ``log P = log phi(b) + log(R(b) - R(a) exp(-(a - b)(a + b) / 2))``.
+
+    One ``log`` of whichever serves. Before (two log-CDFs and ``logdiffexp``) the compiled
+    value and gradient of a ``nearly`` figure took 164 scalar operations with eight
+    transcendental functions (docs/performance.md).
+    """
     above = pt.gt(y_lo, eta)
-    a = pt.switch(above, 2 * eta - y_hi, y_lo)
-    b = pt.switch(above, 2 * eta - y_lo, y_hi)
-    return pm.math.logdiffexp(_normal_logcdf(b, eta, sd), _normal_logcdf(a, eta, sd))
+    inv_sd = 1.0 / sd
+    a = pt.switch(above, eta - y_hi, y_lo - eta) * inv_sd
+    b = pt.switch(above, eta - y_lo, y_hi - eta) * inv_sd
+    tail = pt.lt(b, _TAIL_Z)
+    # The body sees b at or above the tail's edge, the tail a and b at or below it, so that each
+    # branch's gradient stays finite where the other is chosen.
+    b_body = pt.maximum(b, _TAIL_Z)
+    body = 0.5 * (pt.erfc(-b_body / math.sqrt(2.0)) - pt.erfc(-a / math.sqrt(2.0)))
+    b_tail = pt.minimum(b, _TAIL_Z)
+    a_tail = pt.minimum(a, b_tail)
+    far = _mills_series(b_tail) - _mills_series(a_tail) * pt.exp(-0.5 * (a_tail - b_tail) * (a_tail + b_tail))
+    log_phi_b = pt.switch(tail, -0.5 * pt.sqr(b_tail) - _LOG_SQRT_2PI, 0.0)
+    return log_phi_b + pt.log(pt.switch(tail, far, body))
+
+
+def _mills_series(z: Tensor) -> pt.TensorVariable:
+    """Phi(z) / phi(z) for z <= _TAIL_Z: (1 - 1/z^2 + 3/z^4 - 15/z^6) / -z, relative error
+    below 1e-8 there."""
+    inv = 1.0 / pt.sqr(z)
+    return (1.0 + inv * (-1.0 + inv * (3.0 - 15.0 * inv))) / -z
 
 
 def point(y: Tensor, eta: Tensor, sd: Tensor, *, p_out: Tensor | None = None) -> pt.TensorVariable:
