@@ -97,11 +97,14 @@ def test_report_influence_matches_a_refit_without_the_report(planted):
     assert len(inf) == len(res.spec.clean) * len(res.summary())
     # The absurd report is too influential for importance sampling to be trusted: it says so.
     assert (inf[inf.report == i].pareto_k > 0.7).all()
-    # For reports PSIS can handle, the estimated shift is what leaving its likelihood term
-    # out does. The truth prior stays as it was: importance weights cannot move it, so the
-    # refits keep it too (spec.without() would also re-centre it on the other reports, as
+    # For reports PSIS can handle (k below the library's own bar, PARETO_K_MAX, which its
+    # sensitivity table uses to call a row reliable), the estimated shift is what leaving its
+    # likelihood term out does. (With 0.5 as the bar, 14 reports and 600 draws, whether three
+    # reports qualify depended on the draws: on 2026-11-27 a change in the last bits of the
+    # likelihood left two.) The truth prior stays as it was: importance weights cannot move
+    # it, so the refits keep it too (spec.without() would also re-centre it on the other reports, as
     # influence() does; here that moved the median by a further 0.08-0.16).
-    ok = inf[(inf.pareto_k < 0.5) & (inf.report != i) & (inf["shift"].abs() > 0.05)].copy()
+    ok = inf[(inf.pareto_k < checks.PARETO_K_MAX) & (inf.report != i) & (inf["shift"].abs() > 0.05)].copy()
     # Each such report's row whose shift stands out most against its quantity's spread (sd of
     # log draws): the medians of a quantity known to within a factor of 3 move by chance as
     # much as its shift.
