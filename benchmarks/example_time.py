@@ -1,7 +1,8 @@
 """Time the NATO example as a user runs it: from launch to its printed summary, and to exit.
 
     python -m benchmarks.example_time --sampler nutpie --runs 3
-    python -m benchmarks.example_time --runs 2          # the default sampler (PyMC's)
+    python -m benchmarks.example_time --runs 2          # the default sampler (nutpie where installed)
+    python -m benchmarks.example_time --sampler pymc --runs 2
 
 Each run is a new process, ``python examples/nato_march_2022.py``, with ``ESTIMATOR_SAMPLER``
 set to ``--sampler`` when given. "Summary" is the moment the line after the summary table

@@ -9,8 +9,12 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
-# The tests' fits use PyMC's sampler unless they name another, whatever the machine's default.
-os.environ.pop("ESTIMATOR_SAMPLER", None)
+# The tests' fits use PyMC's sampler unless they name another, whatever the machine's default
+# (nutpie where it is installed, as it is with the test extra): each new model structure costs
+# nutpie a Numba compile of about 40 s, and the tests fit many. The NATO example's test runs with
+# the default, as a user would (tests/test_examples.py), and tests/test_speed.py checks nutpie
+# against PyMC.
+os.environ["ESTIMATOR_SAMPLER"] = "pymc"
 
 
 def load_example(name: str):

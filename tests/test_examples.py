@@ -1,5 +1,6 @@
 """The NATO example reproduces the seed article: every figure, clean diagnostics."""
 
+import os
 import pathlib
 
 import pytest
@@ -9,8 +10,14 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def nato(nato_example):
+    """The example as a user runs it: with the default sampler (nutpie where installed)."""
     ex = nato_example
-    return ex, ex.main(write=False)
+    pinned = os.environ.pop("ESTIMATOR_SAMPLER", None)  # conftest pins the other tests to PyMC's
+    try:
+        return ex, ex.main(write=False)
+    finally:
+        if pinned is not None:
+            os.environ["ESTIMATOR_SAMPLER"] = pinned
 
 
 def test_every_figure_of_the_article_is_a_report_with_its_quote(nato):

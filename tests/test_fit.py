@@ -149,9 +149,17 @@ def test_unknown_option_names_the_choices_and_the_closest(option, value, suggest
 
 
 def test_the_default_sampler_comes_from_estimator_sampler(monkeypatch):
+    from estimator import fit
     from estimator.fit import default_sampler
 
     monkeypatch.delenv("ESTIMATOR_SAMPLER", raising=False)
+    # nutpie where it is installed, else PyMC's: by what is installed, nothing else.
+    monkeypatch.setattr(fit, "_installed", lambda package: package == "nutpie")
+    assert default_sampler() == "nutpie"
+    monkeypatch.setattr(fit, "_installed", lambda package: False)
+    assert default_sampler() == "pymc"
+    monkeypatch.setenv("ESTIMATOR_SAMPLER", "pymc")
+    monkeypatch.setattr(fit, "_installed", lambda package: True)
     assert default_sampler() == "pymc"
     monkeypatch.setenv("ESTIMATOR_SAMPLER", " nutpie ")
     assert default_sampler() == "nutpie"
@@ -162,3 +170,18 @@ def test_the_default_sampler_comes_from_estimator_sampler(monkeypatch):
         match=r"environment variable ESTIMATOR_SAMPLER='nutpy': use one of .*did you mean 'nutpie'",
     ):
         est.estimate(reports)
+
+
+def test_a_sampler_that_is_not_installed_says_how_to_install_it(monkeypatch):
+    from estimator import fit
+
+    monkeypatch.setattr(fit, "_installed", lambda package: package != "nutpie")
+    reports = [est.Report(source="UN", party="A", category="killed", kind="exact", value=100)]
+    with pytest.raises(
+        est.ModelError,
+        match=r"sampler='nutpie' needs the package 'nutpie', which is not installed: "
+        r"pip install 'estimator\[nutpie\]', or use sampler='pymc'",
+    ):
+        est.estimate(reports, sampler="nutpie")
+    monkeypatch.delenv("ESTIMATOR_SAMPLER", raising=False)
+    assert fit.default_sampler() == "pymc"  # and without it the default does not need it

@@ -529,3 +529,26 @@ def test_load_or_build_keeps_what_it_builds_and_builds_again_what_cannot_be_used
     files = sorted(tmp_path.glob("*.pkl"))
     assert disk_cache.load_or_build((), "test", model, build) == {"value": 3}
     assert disk_cache.LAST["test"]["how"] == "built" and sorted(tmp_path.glob("*.pkl")) == files
+
+
+def test_nutpie_fits_data_whose_model_holds_arrays_no_term_reads():
+    """Without a range, no term reads the ranges' widths: PyTensor drops them from the compiled
+    functions, and nutpie refuses data it does not know (this failed with a KeyError)."""
+    import pytest
+
+    pytest.importorskip("nutpie")
+    from estimator.fit import compiled_model
+
+    reports = [
+        est.Report(source="UN", party="A", category="killed", kind="exact", value=1_000),
+        est.Report(source="OSCE", party="A", category="killed", kind="at_least", value=800),
+        est.Report(source="Ministry", party="A", category="killed", kind="approx", value=1_100),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", est.FitWarning)
+        fit = est.estimate(reports, mode="static", **{**_SMALL_COUNT_FIT, "random_seed": 3})
+    entry = compiled_model(fit.spec, robust=False, target_accept=fit.settings["target_accept"])
+    assert "width" in {v.name for v in entry.built.model.data_vars}
+    assert "width" not in entry.nutpie.shared_data
+    row = fit.summary().set_index("category").loc["killed"]
+    assert 500 < row["median"] < 2_000
