@@ -337,15 +337,15 @@ def _structure_key(spec: ModelSpec, robust: bool, target_accept: float) -> tuple
     """Everything the graph bakes in as constants: equal keys mean the same compiled function.
 
     Arrays that are data in the graph (the reports, and the per-source noise and per-row bias
-    priors) are not in the key, only their shapes: fits that differ in them, such as a source
-    given its own ``bias=`` range, swap the data and reuse the compiled model.
+    priors) are not in the key: fits that differ in them, such as a source given its own
+    ``bias=`` range, swap the data and reuse the compiled model. Nor is the number of reports
+    of each kind (their slices' bounds are data too); which kinds there are is.
     """
     from .model.build import _groups
 
     def arr(a: np.ndarray) -> tuple:
         return tuple(np.asarray(a).ravel().tolist())
 
-    horizon = (spec.as_of - spec.start).days if spec.temporal and spec.as_of and spec.start else 0
     return (
         spec.temporal,
         robust,
@@ -356,12 +356,11 @@ def _structure_key(spec: ModelSpec, robust: bool, target_accept: float) -> tuple
         tuple((lk.category, lk.base, lk.ratio, lk.party) for lk in spec.links),
         spec.n_knots,
         spec.knot_days,
-        tuple((k, v.size) for k, v in _groups(spec).items()),
+        tuple(_groups(spec)),  # which kinds of figure: a term each (their counts are data)
         tuple(spec.source_names),
         tuple(spec.bias_rows),
         repr(sorted(spec.stance_prior.items())),
         tuple(spec.cover_rows),
-        horizon,
     )
 
 
@@ -369,13 +368,8 @@ def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _C
     """The model for ``spec``: a cached compiled one with the new data set in, or a new one."""
     fresh = build_model(spec, robust=robust)  # cheap: builds the graph, compiles nothing
     # The build chooses the random walk's form from the data (cosine modes where the reports
-    # pin a walk, summed steps elsewhere): part of the structure. So is the number of (report,
-    # quantity) pairs, whose arrays have a fixed length in the graph.
-    key = (
-        *_structure_key(spec, robust, target_accept),
-        "z_walk" in fresh.model.named_vars,
-        fresh.model["pair_report"].get_value().size,
-    )
+    # pin a walk, summed steps elsewhere): part of the structure.
+    key = (*_structure_key(spec, robust, target_accept), "z_walk" in fresh.model.named_vars)
     hit = _COMPILED.get(key)
     if hit is None:
         entry = _Compiled(replace(fresh, key=key))
@@ -385,8 +379,15 @@ def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _C
         return entry
     _COMPILED.move_to_end(key)
     values = {v.name: v.get_value() for v in fresh.model.data_vars}
-    pm.set_data(values, model=hit.built.model, coords={"report": fresh.order})
-    hit.built = replace(hit.built, order=fresh.order)
+    coords = {"report": fresh.order, "pair": fresh.model.coords["pair"]}
+    pm.set_data(values, model=hit.built.model, coords=coords)
+    # The compiled terms, with the new data's rows: which reports each kind's term reads.
+    old = hit.built
+    loglik = {k: (fresh.loglik[k][0], term) for k, (_, term) in old.loglik.items()}
+    honest = old.loglik_honest and {
+        k: (fresh.loglik_honest[k][0], term, p) for k, (_, term, p) in old.loglik_honest.items()
+    }
+    hit.built = replace(old, order=fresh.order, loglik=loglik, loglik_honest=honest)
     return hit
 
 

@@ -46,10 +46,10 @@ def test_second_fit_of_same_shape_does_not_recompile():
     np.testing.assert_allclose(first.reports()["pred_median"], first_pred, rtol=1e-12)
 
 
-def test_a_fit_whose_reports_sum_other_quantities_gets_its_own_compiled_model():
-    """Same kinds, sources and counts, but one report now sums two quantities: the graph's
-    (report, quantity) arrays have another length, so the compiled model is not reused (reusing
-    it failed on the arrays' fixed length)."""
+def test_a_report_that_now_sums_two_quantities_reuses_the_compiled_model():
+    """Same kinds, sources and quantities, but one report now sums two quantities: one more
+    (report, quantity) pair. The pairs' number is data, so the compiled model is reused, and the
+    report reads the sum (reusing it once failed on the pairs' fixed length)."""
     from estimator.fit import _COMPILED
 
     sim = est.simulate(n_reports=14, temporal=False, random_seed=21, scale=3_000)
@@ -60,13 +60,60 @@ def test_a_fit_whose_reports_sum_other_quantities_gets_its_own_compiled_model():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", est.FitWarning)
         a = est.estimate(sim.reports, **kw)
+        pairs_a = a.built.model["pair_report"].get_value().size
+        compiled = len(_COMPILED)
         b = est.estimate(widened, **kw)
-    assert a.built.model is not b.built.model
-    assert b.built.model["pair_report"].get_value().size == a.built.model["pair_report"].get_value().size + 1
-    assert len(_COMPILED) >= 2
+    assert b.built.model is a.built.model and len(_COMPILED) == compiled
+    assert b.built.model["pair_report"].get_value().size == pairs_a + 1
     # The widened report reads the sum of two quantities: its prediction exceeds the killed alone.
-    pa, pb = a.reports()["pred_median"].to_numpy(), b.reports()["pred_median"].to_numpy()
+    pb = b.reports()["pred_median"].to_numpy()
+    a.__dict__.pop("_predictive", None)  # a's predictions from its own data, not b's
+    a.__dict__.pop("_eta_fn", None)
+    pa = a.reports()["pred_median"].to_numpy()
     assert pb[0] > 1.15 * pa[0], (pa[0], pb[0])
+
+
+def test_reports_added_reuse_the_compiled_model_and_give_the_fresh_fit():
+    """More reports of kinds, sources and quantities already there: the numbers of reports,
+    of each kind and of pairs are data, so nothing compiles again, and the draws are those of
+    a model compiled for the new data."""
+    from estimator import fit
+
+    sim = est.simulate(n_reports=16, temporal=False, random_seed=21, scale=3_000)
+    reports = sim.reports
+
+    def covered(r, others):
+        return (
+            any(o.kind == r.kind for o in others)
+            and any(o.source == r.source for o in others)
+            and any((o.party, o.category) == (r.party, r.category) for o in others)
+        )
+
+    extra = [i for i, r in enumerate(reports) if covered(r, reports[:i] + reports[i + 1 :])][-2:]
+    fewer = [r for i, r in enumerate(reports) if i not in extra]
+    kw = dict(sources=sim.sources, draws=150, tune=150, chains=2, random_seed=5, progressbar=False)
+    real = pm.Model.logp_dlogp_function
+    with (
+        warnings.catch_warnings(),
+        mock.patch.object(pm.Model, "logp_dlogp_function", autospec=True, side_effect=real) as spy,
+    ):
+        warnings.simplefilter("ignore", est.FitWarning)
+        small = est.estimate(fewer, **kw)
+        compiled = spy.call_count
+        reused = est.estimate(reports, **kw)
+        assert spy.call_count == compiled, "added reports compiled the model again"
+        assert reused.built.model is small.built.model
+        fit._COMPILED.clear()
+        fresh = est.estimate(reports, **kw)
+        assert spy.call_count > compiled
+    assert len(reused.reports()) == len(reports) == len(fewer) + 2
+    a, b = reused.summary(), fresh.summary()
+    np.testing.assert_allclose(a["median"], b["median"], rtol=1e-9)
+    np.testing.assert_allclose(reused.reports()["pred_median"], fresh.reports()["pred_median"], rtol=1e-9)
+    # The per-report log-likelihood follows the reports, not the compiled model's first data.
+    np.testing.assert_allclose(
+        reused.idata.log_likelihood["report"].values, fresh.idata.log_likelihood["report"].values, rtol=1e-9
+    )
 
 
 def _fit(sim, **kw):

@@ -87,16 +87,18 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
     if spec.temporal:
         coords["knot"] = np.arange(spec.n_knots)
 
-    def fixed_length(data: pt.TensorVariable) -> pt.TensorVariable:
-        # Data arrays with their length fixed: with two arrays of unknown length in one
-        # elementwise operation, PyTensor checks that they match and takes the length of either
-        # one at random in each process, giving two graphs (and two compiles) for one model.
-        return pt.specify_shape(data, data.get_value().shape)
-
+    # The numbers of reports and of (report, quantity) pairs are data, not part of the graph:
+    # data of another size (a report added or dropped, with the same sources, quantities and
+    # kinds of figure) reuses the compiled model, nutpie's Numba code included. Every array
+    # of one length is declared to have that one symbolic length: with two arrays of unknown
+    # length in one elementwise operation PyTensor checks that they match and takes the
+    # length of either one at random in each process, giving two graphs (and two compiles)
+    # for one model.
     def report_data(name: str, values: np.ndarray) -> pt.TensorVariable:
-        return fixed_length(pm.Data(name, values, dims="report"))
+        return pt.specify_shape(pm.Data(name, values, dims="report"), (n_rows,))
 
     with pm.Model(coords=coords) as model:
+        n_rows = pm.Data("report_count", np.int64(order.size))
         # --- latent truth -------------------------------------------------------------------
         mu0 = pm.Data("prior_mu", spec.prior_mu[free], dims="free_quantity")
         linked = np.flatnonzero(spec.link_index >= 0)
@@ -110,6 +112,12 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         free_pos = np.full(nl, -1)
         free_pos[free] = np.arange(free.size)
         pairs = _report_leaf_pairs(spec, order)
+        model.add_coord("pair", np.arange(pairs["report"].size))
+        n_pairs = pm.Data("pair_count", np.int64(pairs["report"].size))
+
+        def pair_data(name: str, values: np.ndarray) -> pt.TensorVariable:
+            return pt.specify_shape(pm.Data(name, values, dims="pair"), (n_pairs,))
+
         report_sd = _report_sd(spec, order) if spec.temporal else None
         centring, offset = (
             _walk_centring(spec, pairs, report_sd, free_pos)
@@ -184,22 +192,24 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             # computed here once rather than in every gradient (3% of it at 100,000 reports in
             # PyTensor's C profile; within the noise of the Numba gradient's timings).
             k = np.clip(np.floor(pairs["day"] / kd).astype("int64"), 0, spec.n_knots - 1)
-            p_report = fixed_length(pm.Data("pair_report", pairs["report"]))
-            flat = fixed_length(pm.Data("pair_cell", pairs["leaf"] * width + k))
-            p_frac = fixed_length(pm.Data("pair_frac", pairs["day"] - k * kd))
-            p_sign = fixed_length(pm.Data("pair_sign", pairs["sign"]))
+            p_report = pair_data("pair_report", pairs["report"])
+            flat = pair_data("pair_cell", pairs["leaf"] * width + k)
+            p_frac = pair_data("pair_frac", pairs["day"] - k * kd)
+            p_sign = pair_data("pair_sign", pairs["sign"])
             n_pair = p_sign * (cum_flat[flat] + rate_flat[flat] * p_frac)
-            n_report = pt.inc_subtensor(pt.zeros(order.size)[p_report], n_pair)
+            n_report = pt.inc_subtensor(pt.zeros(n_rows)[p_report], n_pair)
             horizon = float((spec.as_of - spec.start).days) if spec.as_of and spec.start else 0.0
-            n_now = _truth_at(cum, rate, pt.as_tensor([horizon]), kd, spec.n_knots)[0]
+            # The date of the headline is data too: a later report (in the same last knot)
+            # does not change the graph.
+            n_now = _truth_at(cum, rate, pm.Data("horizon", np.array([horizon])), kd, spec.n_knots)[0]
             pm.Deterministic("N", n_now, dims="quantity")
         else:
             log_n_free = pm.Normal("log_N_free", mu0, LOG_TRUTH_SD, dims="free_quantity")
             log_n = _expand(log_n_free, spec, free_pos, linked, log_ratio, axis_extra=False)
             n_leaf = pm.Deterministic("N", pt.exp(log_n), dims="quantity")
-            p_report = fixed_length(pm.Data("pair_report", pairs["report"]))
-            p_leaf = fixed_length(pm.Data("pair_leaf", pairs["leaf"]))
-            n_report = pt.inc_subtensor(pt.zeros(order.size)[p_report], n_leaf[p_leaf])
+            p_report = pair_data("pair_report", pairs["report"])
+            p_leaf = pair_data("pair_leaf", pairs["leaf"])
+            n_report = pt.inc_subtensor(pt.zeros(n_rows)[p_report], n_leaf[p_leaf])
         log_n_report = pt.log(n_report)
 
         # --- sources ------------------------------------------------------------------------
@@ -244,21 +254,27 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         weight_all = report_data("weight", spec.weights()[order])
         loglik: dict[str, tuple[np.ndarray, pt.TensorVariable]] = {}
         honest: dict[str, tuple[np.ndarray, pt.TensorVariable, pt.TensorVariable]] = {}
-        pos = 0
-        for name, rows_np in groups.items():
-            sl = slice(pos, pos + rows_np.size)
-            pos += rows_np.size
-            e, s, y = eta[sl], sd[sl], y_all[sl]
+        # Where each kind's slice starts and ends is data too (see report_count above).
+        ends = np.cumsum([0, *(rows.size for rows in groups.values())])
+        bounds = pm.Data("kind_bounds", ends.astype("int64"))
+        for i, (name, rows_np) in enumerate(groups.items()):
+            lo, hi = bounds[i], bounds[i + 1]
+            length = hi - lo
+
+            def part(x: pt.TensorVariable, lo=lo, hi=hi, length=length) -> pt.TensorVariable:
+                return pt.specify_shape(x[lo:hi], (length,))
+
+            e, s, y = part(eta), part(sd), part(y_all)
             # robust: the outlier mixture for every kind a source's own noise applies to; a
             # documented count keeps its fixed normal scatter, small counts their count model.
-            rb = None if p_out is None else p_out[sl]
-            term = _term(name, y, e, s, width_all[sl], rb)
-            pm.Potential(f"loglik_{name}", (term * weight_all[sl]).sum())
+            rb = None if p_out is None else part(p_out)
+            term = _term(name, y, e, s, part(width_all), rb)
+            pm.Potential(f"loglik_{name}", (term * part(weight_all)).sum())
             loglik[name] = (rows_np, term)
             if rb is not None and name not in ("documented", "count"):
                 # The same term without the fabrication component: not in the model's density,
                 # only read after sampling for each figure's probability of being a fabrication.
-                honest[name] = (rows_np, _term(name, y, e, s, width_all[sl], None), rb)
+                honest[name] = (rows_np, _term(name, y, e, s, part(width_all), None), rb)
     walk_rv = "z_walk" if "z_walk" in model.named_vars else "steps"
     level_rv = "level_seen" if "level_seen" in model.named_vars else "level"
     truth = [level_rv, "tau", walk_rv] if spec.temporal else ["log_N_free"]

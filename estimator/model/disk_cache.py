@@ -39,7 +39,10 @@ import numpy as np
 MAX_FILES = 64
 
 #: Bump when what an entry holds changes.
-VERSION = "1"
+VERSION = "2"
+
+#: Dimensions whose lengths are data: the reports and the (report, quantity) pairs.
+DATA_DIMS = ("report", "pair")
 
 #: For each name, how its last :func:`load` or :func:`store` went ("built": not kept,
 #: "stored": built and kept, "loaded") and the file. Read by tests.
@@ -92,12 +95,22 @@ def source_hash() -> str:
 
 
 def fingerprint(model) -> tuple:
-    """The model's free variables, its data's names, shapes and types, and its deterministic
-    variables: what a kept entry must have been made for."""
+    """The model's free variables, the length of each of its dimensions, its data's names, shapes
+    and types, and its deterministic variables: what a kept entry must have been made for.
+
+    Not the number of reports or of (report, quantity) pairs: a model built for other numbers
+    computes the same (``build.py``). Arrays along them count by rank only."""
     free = tuple((v.name, str(model.rvs_to_values[v].type)) for v in model.free_RVs)
-    data = tuple(sorted((v.name, np.shape(v.get_value(borrow=True)), str(v.type)) for v in model.data_vars))
+    dims = tuple(sorted((d, len(c)) for d, c in model.coords.items() if d not in DATA_DIMS and c is not None))
+
+    def shape(v) -> tuple | int:
+        along = set(model.named_vars_to_dims.get(v.name, ())) & set(DATA_DIMS)
+        value = v.get_value(borrow=True)
+        return np.ndim(value) if along else np.shape(value)
+
+    data = tuple(sorted((v.name, shape(v), str(v.type)) for v in model.data_vars))
     kept = tuple(v.name for v in model.deterministics)
-    return free, data, kept
+    return free, dims, data, kept
 
 
 def load(structure: Any, name: str, model_fingerprint: tuple) -> dict | None:
