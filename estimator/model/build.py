@@ -1,7 +1,8 @@
 """Build the PyMC graph from a :class:`ModelSpec`.
 
 One likelihood term per kind of figure, fed by index arrays held as model data, so the graph
-does not grow with the number of reports and a new data set of the same shape can be swapped in.
+does not grow with the number of reports, and a new data set with the same quantities, sources
+and kinds of figure, however many reports it has, can be swapped in.
 """
 
 from __future__ import annotations
