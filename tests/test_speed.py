@@ -1,5 +1,6 @@
 """A second fit of data with the same structure reuses the compiled model (no recompilation)."""
 
+import contextlib
 import dataclasses
 import warnings
 from unittest import mock
@@ -22,15 +23,23 @@ def scaled(reports, factor):
     return out
 
 
-def test_second_fit_of_same_shape_does_not_recompile():
-    sim = est.simulate(n_reports=14, temporal=False, random_seed=21, scale=3_000)
-    kw = dict(sources=sim.sources, draws=150, tune=150, chains=2, random_seed=5)
+@contextlib.contextmanager
+def counting_compiles():
+    """Inside: every compile of PyMC's log density and gradient counted (``spy.call_count``),
+    fit warnings silenced."""
     real = pm.Model.logp_dlogp_function
     with (
         warnings.catch_warnings(),
         mock.patch.object(pm.Model, "logp_dlogp_function", autospec=True, side_effect=real) as spy,
     ):
         warnings.simplefilter("ignore", est.FitWarning)
+        yield spy
+
+
+def test_second_fit_of_same_shape_does_not_recompile():
+    sim = est.simulate(n_reports=14, temporal=False, random_seed=21, scale=3_000)
+    kw = dict(sources=sim.sources, draws=150, tune=150, chains=2, random_seed=5)
+    with counting_compiles() as spy:
         first = est.estimate(sim.reports, **kw)
         first_pred = first.reports()["pred_median"].to_numpy()
         compiled = spy.call_count
@@ -92,12 +101,7 @@ def test_reports_added_reuse_the_compiled_model_and_give_the_fresh_fit():
     extra = [i for i, r in enumerate(reports) if covered(r, reports[:i] + reports[i + 1 :])][-2:]
     fewer = [r for i, r in enumerate(reports) if i not in extra]
     kw = dict(sources=sim.sources, draws=150, tune=150, chains=2, random_seed=5, progressbar=False)
-    real = pm.Model.logp_dlogp_function
-    with (
-        warnings.catch_warnings(),
-        mock.patch.object(pm.Model, "logp_dlogp_function", autospec=True, side_effect=real) as spy,
-    ):
-        warnings.simplefilter("ignore", est.FitWarning)
+    with counting_compiles() as spy:
         small = est.estimate(fewer, **kw)
         compiled = spy.call_count
         reused = est.estimate(reports, **kw)
@@ -212,12 +216,7 @@ def test_influence_refits_reuse_the_compiled_model_and_match_a_fit_without_the_s
     ]
     sources = [est.Source("UN"), est.Source("OSCE"), est.Source("Tabloid")]
     kw = dict(sources=sources, draws=1000, tune=500, chains=2, random_seed=4)
-    real = pm.Model.logp_dlogp_function
-    with (
-        warnings.catch_warnings(),
-        mock.patch.object(pm.Model, "logp_dlogp_function", autospec=True, side_effect=real) as spy,
-    ):
-        warnings.simplefilter("ignore", est.FitWarning)
+    with counting_compiles() as spy:
         full = est.estimate(reports, **kw)
         compiled = spy.call_count
         inf = full.influence(draws=1000).set_index(["source", "category"])
@@ -269,12 +268,7 @@ def test_new_bias_priors_reuse_the_compiled_model_and_give_the_fresh_fit():
         est.Source("Ministry", affiliation="A", bias=(0.2, 0.9)),
     ]
     kw = dict(draws=600, tune=400, chains=2, random_seed=6)
-    real = pm.Model.logp_dlogp_function
-    with (
-        warnings.catch_warnings(),
-        mock.patch.object(pm.Model, "logp_dlogp_function", autospec=True, side_effect=real) as spy,
-    ):
-        warnings.simplefilter("ignore", est.FitWarning)
+    with counting_compiles() as spy:
         est.estimate(reports, sources=plain, **kw)
         compiled = spy.call_count
         reused = est.estimate(reports, sources=told, **kw)
