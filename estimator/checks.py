@@ -322,11 +322,10 @@ def influence_data(
     --------
     >>> influence_data(result, draws=300, sampler="nutpie")  # doctest: +SKIP
     """
-    from .fit import SAMPLERS, check_choice, check_sampler_installed, fit_spec
+    from .fit import SAMPLERS, check_choice, fit_spec
 
     if sampler is not None:
         check_choice("sampler", sampler, SAMPLERS)
-        check_sampler_installed(sampler)
     s = result.settings
     prob = float(s.get("prob", 0.9))
     heads = _headline(result, quantities)

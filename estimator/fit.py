@@ -17,6 +17,7 @@ import pymc as pm
 
 from .constants import CHAINS, DENSE_MAX, DRAWS, INTERVAL_PROB, KNOT_DAYS, TARGET_ACCEPT, TUNE
 from .errors import ModelError, Problem, ReportError
+from .model import disk_cache
 from .model.build import BuiltModel, build_model
 from .model.spec import Link, ModelSpec, build_spec
 from .reports import Report, Source, _did_you_mean, parse_date, validate
@@ -175,8 +176,6 @@ def estimate(
     check_choice("method", method, METHODS)
     sampler = default_sampler() if sampler is None else sampler
     check_choice("sampler", sampler, SAMPLERS)
-    if method == "nuts":
-        check_sampler_installed(sampler)
     if not 0 < prob < 1:
         raise ModelError(f"prob={prob!r} must be between 0 and 1, e.g. 0.9.")
     if knot_days < 1:
@@ -379,7 +378,7 @@ def compiled_model(spec: ModelSpec, *, robust: bool, target_accept: float) -> _C
         return entry
     _COMPILED.move_to_end(key)
     values = {v.name: v.get_value() for v in fresh.model.data_vars}
-    coords = {"report": fresh.order, "pair": fresh.model.coords["pair"]}
+    coords = {d: fresh.model.coords[d] for d in disk_cache.DATA_DIMS}  # the data's lengths
     pm.set_data(values, model=hit.built.model, coords=coords)
     # The compiled terms, with the new data's rows: which reports each kind's term reads.
     old = hit.built
@@ -424,7 +423,9 @@ def sample(
     With PyMC's sampler the NUTS step (which holds the compiled log-density and its gradient) is
     made once per model structure and reset before each fit, so refits do not recompile.
     """
-    check_sampler_installed(sampler)  # a refit of a saved result may run where it is not
+    # Here, where every fit, refit and influence() refit passes, including a saved result's
+    # refit on a machine without its sampler.
+    check_sampler_installed(sampler)
     if progressbar is None:
         progressbar = sys.stderr.isatty()
     if cores is None:

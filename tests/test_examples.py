@@ -1,6 +1,5 @@
 """The NATO example reproduces the seed article: every figure, clean diagnostics."""
 
-import os
 import pathlib
 
 import pytest
@@ -12,12 +11,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def nato(nato_example):
     """The example as a user runs it: with the default sampler (nutpie where installed)."""
     ex = nato_example
-    pinned = os.environ.pop("ESTIMATOR_SAMPLER", None)  # conftest pins the other tests to PyMC's
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("ESTIMATOR_SAMPLER", raising=False)  # conftest pins the other tests to PyMC's
         return ex, ex.main(write=False)
-    finally:
-        if pinned is not None:
-            os.environ["ESTIMATOR_SAMPLER"] = pinned
 
 
 def test_every_figure_of_the_article_is_a_report_with_its_quote(nato):
