@@ -541,6 +541,8 @@ def _sample_nutpie(
     # the case measured. Small data keep nutpie's wide starts, which let R-hat see a second
     # mode (a robust fit's other reading of which figures are wild).
     mode = _mode_start(ready, x0) if "z_walk" in model.named_vars else None
+    if mode is not None:
+        ready, mode = _turn_coverage(ready, model, mode)
     centre, spread = (x0, None) if mode is None else (mode, START_JITTER)
     ready = replace(ready, initial_point_func=_chain_starts(centre, spread))
     return nutpie.sample(
@@ -604,6 +606,63 @@ def _mode_start(ready: Any, x0: np.ndarray) -> np.ndarray | None:
             return None
         found = optimize.minimize(negative, x0, jac=True, method="L-BFGS-B", options={"maxiter": 5000})
     return found.x if np.isfinite(found.fun) and np.isfinite(found.x).all() else None
+
+
+#: Largest coverage at which the lists' coverage is turned with the biases (_turn_coverage):
+#: the slope 1 / (1 - coverage) of its logit in its log is at most 20.
+TURN_COVERAGE_MAX = 0.95
+
+
+def _turn_coverage(ready: Any, model: pm.Model, x: np.ndarray) -> tuple[Any, np.ndarray]:
+    """Set the model's ``coverage_shift`` from the posterior's mode ``x`` (flat, nutpie's order),
+    and ``x`` on the new sampling scale (the same point).
+
+    Each list's coverage is drawn so that it moves with the sources' biases
+    (``build._coverage_seen``): its logit moves by ``shift`` times their weighted mean, with
+    ``shift = 1 / (1 - coverage)`` at the mode so that its log moves as much as they do. The
+    shift is data (nutpie's and the PyMC model's, which the result's functions read), so
+    nothing is compiled again. At 10,000 reports from 200 sources that all keep lists, the
+    levels' common shift had to move 200 coverages with it; turned, its ESS rose from 827 to
+    2,013 (docs/performance.md). Unchanged where the model has no such lists or nutpie's
+    internals are not the ones known.
+    """
+    if "coverage_shift" not in ready.shared_data:
+        return ready, x
+    values = _compiled_expand(ready, x)
+    if values is None or "coverage" not in values or "coverage_seen_logodds__" not in values:
+        return ready, x
+    cover = np.clip(values["coverage"], 1e-12, TURN_COVERAGE_MAX)
+    shift = 1.0 / (1.0 - cover)
+    at = float(ready.shared_data["coverage_shift_weights"] @ values["bias"])
+    ready = ready.with_data(coverage_shift=shift, coverage_shift_at=at)
+    pm.set_data({"coverage_shift": shift, "coverage_shift_at": at}, model=model)
+    names, slices, _shapes = ready.shape_info
+    x = x.copy()
+    # At the mode the shift is zero, so the sampling coordinate is the coverage's own logit.
+    x[slices[names.index("coverage_seen_logodds__")]] = np.log(values["coverage"]) - np.log1p(
+        -values["coverage"]
+    )
+    return ready, x
+
+
+def _compiled_expand(ready: Any, x: np.ndarray) -> dict[str, np.ndarray] | None:
+    """Every variable of the trace at ``x`` (flat, nutpie's order), from nutpie's compiled
+    callback, by name; None if this nutpie keeps it elsewhere or the call fails."""
+    import ctypes
+
+    try:
+        fn = ready.compiled_expand_func.ctypes
+        user_data = ctypes.c_void_p(ready.user_data.ctypes.data)
+        n, n_out = int(ready.n_dim), int(ready.n_expanded)
+        names, slices, shapes = ready.shape_info
+    except AttributeError:
+        return None
+    pointer = ctypes.POINTER(ctypes.c_double)
+    x = np.ascontiguousarray(x, dtype=float)
+    out = np.empty(n_out)
+    if fn(n, n_out, x.ctypes.data_as(pointer), out.ctypes.data_as(pointer), user_data) != 0:
+        return None
+    return {name: out[sl].reshape(shape) for name, sl, shape in zip(names, slices, shapes, strict=True)}
 
 
 def _compiled_logp(ready: Any):

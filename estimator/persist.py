@@ -149,6 +149,7 @@ def save(result: Any, path: str | os.PathLike[str]) -> Path:
     >>> est.load("nato.zip").summary()  # doctest: +SKIP
     """
     from . import __version__
+    from .model.build import FIT_DATA
 
     path = Path(path)
     if not path.resolve().parent.is_dir():
@@ -163,6 +164,8 @@ def save(result: Any, path: str | os.PathLike[str]) -> Path:
         "stance_prior": result.spec.stance_prior,
         "settings": result.settings,
         "notes": result.notes,
+        # Data the fit set from its posterior's mode, not from the reports (build.FIT_DATA).
+        "fit_data": {k: np.asarray(result.data[k]).tolist() for k in FIT_DATA if k in result.data},
     }
     text = json.dumps(_encode(meta), indent=1, allow_nan=False)
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,6 +207,8 @@ def load(path: str | os.PathLike[str]) -> Any:
     >>> result = est.load("nato.zip")  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
+    import pymc as pm
+
     from . import __version__
     from .model.build import build_model
     from .model.spec import build_spec
@@ -256,6 +261,9 @@ def load(path: str | os.PathLike[str]) -> Any:
         stance_bias=meta.get("stance_prior"),
     )
     built = build_model(spec, robust=bool(settings.get("robust", False)))
+    fit_data = {k: v for k, v in meta.get("fit_data", {}).items() if k in built.model.named_vars}
+    if fit_data:
+        pm.set_data(fit_data, model=built.model)
     missing = [v.name for v in built.model.free_RVs if v.name not in idata.posterior]
     if missing:
         # e.g. a robust fit saved before robust=True became the outlier mixture (2026-11-26),

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import numpy as np
+import pymc as pm
 import pytensor
 import pytest
 
@@ -228,26 +229,31 @@ def test_level_as_the_sources_see_it_is_the_same_model(monkeypatch):
     clean = validate(sim.reports, aggregates=DEFAULT_AGGREGATES)
     spec = build_spec(clean, sim.sources, temporal=True, start=sim.start, as_of=sim.as_of)
     new = build_model(spec).model
-    assert {"level_seen", "z_bias_turned"} <= set(new.named_vars)
-    # The anchor, report by report: v_qj = I_qj / I_qq (build._level_anchor).
+    assert {"level_seen", "z_bias_turned", "coverage_seen"} <= set(new.named_vars)
+    # The anchor, report by report: v_qj = I_qj / I_qq (build._level_anchor); a documented
+    # count's row is its list's coverage.
     order = np.concatenate(list(build._groups(spec).values()))
     sd = build._report_sd(spec, order)
     free_pos = np.full(spec.n_leaves, -1)
     free_pos[spec.free_leaves] = np.arange(spec.free_leaves.size)
     n_q = spec.free_leaves.size
-    info_qq, info_qj = np.zeros(n_q), np.zeros((n_q, len(spec.bias_rows)))
+    n_bias = len(spec.bias_rows)
+    info_qq, info_qj = np.zeros(n_q), np.zeros((n_q, n_bias + len(spec.cover_rows)))
     for i, r in enumerate(order):
         days = np.where(spec.membership[r], spec.t_end[r] - spec.t_begin[r], 0.0)
         part = np.exp(spec.prior_mu) * days
         share = np.bincount(free_pos[spec.free], weights=part, minlength=n_q) / part.sum()
         info_qq += share**2 / sd[i] ** 2
-        if spec.bias_index[r] >= 0:
+        if spec.kind[r] == "documented":
+            info_qj[:, n_bias + spec.cover_index[r]] += share / sd[i] ** 2
+        elif spec.bias_index[r] >= 0:
             info_qj[:, spec.bias_index[r]] += share / sd[i] ** 2
     expect = info_qj / info_qq[:, None]
     expect /= np.maximum(expect.sum(axis=1, keepdims=True), 1.0)
-    anchor = new["level_anchor"].get_value()
+    anchor = np.concatenate([new["level_anchor"].get_value(), new["level_anchor_cover"].get_value()], axis=1)
     np.testing.assert_allclose(anchor, expect, rtol=1e-10)
     assert 0.5 < anchor.sum(axis=1).min() and anchor.sum(axis=1).max() <= 1.0 + 1e-12
+    assert new["level_anchor_cover"].get_value().sum() > 0.1  # the lists' share is not nil
     monkeypatch.setattr(build, "_level_anchor", lambda *a: None)
     old = build_model(spec).model
     assert {"level", "z_bias"} <= {v.name for v in old.free_RVs}
@@ -264,8 +270,16 @@ def test_level_as_the_sources_see_it_is_the_same_model(monkeypatch):
             first = np.flatnonzero(g)[0]
             np.testing.assert_allclose(turn[g, first], 1.0 / np.sqrt(g.sum()), rtol=1e-12)
 
+    # The lists' coverage turned with the biases (build._coverage_seen), at shifts as a fit
+    # sets them from its mode (fit._turn_coverage): a shift of the sampling coordinate.
+    n_cover = len(spec.cover_rows)
+    weights = new["coverage_shift_weights"].get_value()
+    assert weights.sum() == pytest.approx(1.0) and weights.min() >= 0
+    with new:
+        pm.set_data({"coverage_shift": np.linspace(1.2, 15.0, n_cover), "coverage_shift_at": 0.3})
+
     new_logp, old_logp = new.compile_logp(), old.compile_logp()
-    outs = new.replace_rvs_by_values([new["level"], new["z_bias"]])
+    outs = new.replace_rvs_by_values([new["level"], new["z_bias"], new["coverage"], new["bias"]])
     fn = pytensor.function(new.value_vars, outs, on_unused_input="ignore")
 
     def mapped(point):
@@ -275,10 +289,17 @@ def test_level_as_the_sources_see_it_is_the_same_model(monkeypatch):
     start = new.initial_point()
     for _ in range(3):
         point = {k: v + rng.normal(0, 0.3, size=v.shape) for k, v in start.items()}
-        level, z_bias = mapped(point)
+        level, z_bias, coverage, bias = mapped(point)
         assert z_bias @ z_bias == pytest.approx(point["z_bias_turned"] @ point["z_bias_turned"], rel=1e-12)
-        old_point = {k: v for k, v in point.items() if k not in ("level_seen", "z_bias_turned")}
+        logit = point["coverage_seen_logodds__"] + np.linspace(1.2, 15.0, n_cover) * (weights @ bias - 0.3)
+        np.testing.assert_allclose(coverage, 1 / (1 + np.exp(-logit)), rtol=1e-12)
+        old_point = {
+            k: v
+            for k, v in point.items()
+            if k not in ("level_seen", "z_bias_turned", "coverage_seen_logodds__")
+        }
         old_point["level"], old_point["z_bias"] = level, z_bias
+        old_point["coverage_logodds__"] = np.log(coverage) - np.log1p(-coverage)
         assert new_logp(point) == pytest.approx(old_logp(old_point), rel=1e-10)
 
 

@@ -194,6 +194,58 @@ def test_nutpie_gives_the_same_posterior_as_pymc():
     np.testing.assert_array_equal(again["median"].to_numpy(), b["median"].to_numpy())
 
 
+def test_lists_coverage_turns_with_the_biases_from_the_mode(tmp_path):
+    """Where the level is drawn as the sources see it, each list's coverage is drawn to move
+    with the biases (build._coverage_seen); nutpie's fit sets how much from the posterior's
+    mode (fit._turn_coverage): the same point, the same density, and data the result and a
+    saved copy read too."""
+    import pytest
+
+    pytest.importorskip("nutpie")
+    from estimator.fit import _compiled_expand, _compiled_logp, _mode_start, _turn_coverage, compiled_model
+
+    sim = est.simulate(n_reports=400, temporal=True, days=730, random_seed=4)
+    res = _fit(sim, draws=100, tune=100, chains=2, sampler="nutpie", progressbar=False)
+    model = res.built.model
+    assert "coverage_seen" in model.named_vars and len(res.spec.cover_rows) >= 2
+    shift, at = res.data["coverage_shift"], float(res.data["coverage_shift_at"])
+    assert (shift > 1.0).all() and shift.max() <= 20.0 + 1e-9 and np.isfinite(at)
+    # The coverage in nutpie's trace is the one the PyMC model's data give (which the result's
+    # per-report functions read): logit(coverage) = logit(seen) + shift * (w . bias - at).
+    post = res.idata.posterior
+    w = res.data["coverage_shift_weights"]
+    seen, bias = post["coverage_seen"].values, post["bias"].values
+    logit = np.log(seen) - np.log1p(-seen) + shift * ((bias @ w)[..., None] - at)
+    np.testing.assert_allclose(post["coverage"].values, 1.0 / (1.0 + np.exp(-logit)), rtol=1e-9)
+
+    # The turn keeps the point: the same density, a gradient still nil, the same coverage.
+    entry = compiled_model(res.spec, robust=False, target_accept=res.settings["target_accept"])
+    ready = entry.nutpie.with_data(
+        **{n: v for n, v in res.data.items() if n in entry.nutpie.shared_data}
+        | {"coverage_shift": np.zeros_like(shift)}
+    )
+    mode = _mode_start(ready, ready.initial_point_func(0))
+    turned, x = _turn_coverage(ready, model, mode)
+    before, after = _compiled_expand(ready, mode), _compiled_expand(turned, x)
+    np.testing.assert_allclose(
+        turned.shared_data["coverage_shift"], 1 / (1 - np.minimum(before["coverage"], 0.95))
+    )
+    for name in ("coverage", "bias", "level", "N"):
+        np.testing.assert_allclose(after[name], before[name], rtol=1e-10)
+    (lp0, grad0), (lp1, grad1) = _compiled_logp(ready)(mode), _compiled_logp(turned)(x)
+    assert lp1 == pytest.approx(lp0, abs=1e-8)
+    # Still a mode: the chain rule scales the gradient by at most the largest shift.
+    assert np.abs(grad0).max() < 0.2 and np.abs(grad1).max() < 21 * np.abs(grad0).max()
+
+    # A saved result keeps the shift, so what it computes again from its draws is the same
+    # (documented counts' predictions read the coverage).
+    loaded = est.load(res.save(tmp_path / "fit.zip"))
+    np.testing.assert_array_equal(loaded.data["coverage_shift"], shift)
+    documented = res.reports()["kind"] == "documented"
+    assert documented.sum() >= 5
+    np.testing.assert_allclose(loaded.reports()["pred_median"], res.reports()["pred_median"], rtol=1e-9)
+
+
 def _unflatten(model, x):
     """A flat vector in the order of the model's free variables, as a point of value variables."""
     out, at = {}, 0

@@ -30,6 +30,10 @@ from . import likelihoods as lik
 from . import timeline
 from .spec import ModelSpec
 
+#: Model data that a fit sets from its posterior's mode rather than from the reports
+#: (``fit._turn_coverage``); a saved result keeps them (``persist``).
+FIT_DATA = ("coverage_shift", "coverage_shift_at")
+
 
 @dataclass
 class BuiltModel:
@@ -126,7 +130,7 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             else (None, None)
         )
         cosine = centring is not None and centring.any()
-        bias = None
+        bias = log_cover = None
         if spec.temporal:
             anchor = _level_anchor(spec, order, pairs, report_sd, free_pos) if cosine else None
             if anchor is not None:
@@ -135,9 +139,19 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                 # longer slides against every source's bias at once. See docs/performance.md.
                 model.add_coord("stance", list(STANCES))
                 bias = _biases(spec, turn=True)
+                v_bias, v_cover = anchor
                 seen = pm.Normal("level_seen", mu0, LOG_TRUTH_SD, dims="free_quantity")
-                weights = pm.Data("level_anchor", anchor, dims=("free_quantity", "bias_row"))
-                level = pm.Deterministic("level", seen - pt.dot(weights, bias), dims="free_quantity")
+                weights = pm.Data("level_anchor", v_bias, dims=("free_quantity", "bias_row"))
+                sources_see = pt.dot(weights, bias)
+                if v_cover is not None:
+                    # Documented counts pin the level with their lists' coverage, as reports
+                    # pin it with their sources' bias: both are in what the reports see.
+                    log_cover = _coverage_seen(spec, bias, v_bias)
+                    cover_weights = pm.Data(
+                        "level_anchor_cover", v_cover, dims=("free_quantity", "cover_row")
+                    )
+                    sources_see = sources_see + pt.dot(cover_weights, log_cover)
+                level = pm.Deterministic("level", seen - sources_see, dims="free_quantity")
                 pm.Potential(
                     "level_prior", -0.5 * (pt.sqr(level - mu0) - pt.sqr(seen - mu0)).sum() / LOG_TRUTH_SD**2
                 )
@@ -219,11 +233,11 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
         z_noise = pm.Normal("z_noise", 0.0, 1.0, dims="source")
         noise_median = pm.Data("noise_median", spec.noise_median, dims="source")
         noise = pm.Deterministic("noise", noise_median * pt.exp(NOISE_SD * z_noise), dims="source")
-        if spec.cover_rows:
-            coverage = pm.Beta("coverage", *COVERAGE_PRIOR, dims="cover_row")
-            log_cover = pt.log(coverage)
-        else:
-            log_cover = pt.zeros(1)
+        if log_cover is None:  # else drawn with the level above
+            if spec.cover_rows:
+                log_cover = pt.log(pm.Beta("coverage", *COVERAGE_PRIOR, dims="cover_row"))
+            else:
+                log_cover = pt.zeros(1)
         p_out = None
         if robust:
             outlier_prob = pm.Beta("outlier_prob", *OUTLIER_PRIOR, dims="source")
@@ -419,16 +433,17 @@ def _report_sd(spec: ModelSpec, order: np.ndarray) -> np.ndarray:
 
 def _level_anchor(
     spec: ModelSpec, order: np.ndarray, pairs: dict[str, np.ndarray], sd: np.ndarray, free_pos: np.ndarray
-) -> np.ndarray | None:
-    """Weights ``v`` (free quantity, bias row) such that ``level + v @ bias`` is what the reports
-    pin of each quantity's level; None without bias rows.
+) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Weights ``(v, v_cover)`` (free quantity, bias row) and (free quantity, cover row) such
+    that ``level + v @ bias + v_cover @ log(coverage)`` is what the reports pin of each
+    quantity's level; None without bias rows, ``v_cover`` None without documented counts.
 
     To first order a report's log figure is ``sum_q s_q level_q + bias_j`` (``s_q``: the share of
     its count that is quantity ``q``'s, each leaf's daily rate at its prior centre). With
     ``I_qq = sum s_q ** 2 / sd ** 2`` and ``I_qj = sum s_q / sd ** 2`` over the reports of bias
     row ``j``, ``v_qj = I_qj / I_qq`` makes the reports' information about ``level + v @ bias``
-    uncoupled from that about the biases. Documented counts count in ``I_qq`` only. Rows are
-    scaled down where their sum would pass 1.
+    uncoupled from that about the biases. Documented counts do the same with their list's log
+    coverage in place of a bias. Rows are scaled down where their sum would pass 1.
     """
     if not spec.bias_rows:
         return None
@@ -444,18 +459,57 @@ def _level_anchor(
         free_pos[spec.free],
         n_q,
     )
-    row = spec.bias_index[order]
+    # Each report's offset: its bias row, or after them its list's coverage (documented counts).
+    n_bias = len(spec.bias_rows)
+    is_doc = spec.kind[order] == "documented"
+    row = np.where(is_doc, n_bias + spec.cover_index[order], spec.bias_index[order])
     info_qq = np.zeros(n_q)
-    info_qj = np.zeros((n_q, len(spec.bias_rows)))
+    info_qj = np.zeros((n_q, n_bias + len(spec.cover_rows)))
     for group, report, summed, count in sums:
         share = summed[:, 0] / np.maximum(count, 1e-12)
         prec = 1.0 / sd[report] ** 2
         np.add.at(info_qq, group, share**2 * prec)
-        biased = row[report] >= 0
-        np.add.at(info_qj, (group[biased], row[report][biased]), (share * prec)[biased])
+        offset = row[report] >= 0
+        np.add.at(info_qj, (group[offset], row[report][offset]), (share * prec)[offset])
     v = info_qj / np.where(info_qq > 0, info_qq, 1.0)[:, None]
-    total = v.sum(axis=1, keepdims=True)
-    return v / np.maximum(total, 1.0)
+    v /= np.maximum(v.sum(axis=1, keepdims=True), 1.0)
+    return v[:, :n_bias], (v[:, n_bias:] if spec.cover_rows else None)
+
+
+def _coverage_seen(spec: ModelSpec, bias: pt.TensorVariable, v_bias: np.ndarray) -> pt.TensorVariable:
+    """Each list's log coverage, drawn so that it moves with the sources' biases (the level's
+    anchor, :func:`_level_anchor`, and documented counts).
+
+    What the reports pin is truth times bias, and truth times coverage. A shift of every bias
+    by ``d`` moves the levels by ``-d`` (the anchor), so each coverage must move by ``+d`` on the
+    log scale: with 200 lists that was a direction across 200 coordinates that the sampler
+    crossed slowly. Here the sampler moves ``x = logit(coverage_seen)`` and
+
+        logit(coverage) = x + shift * (w . bias - shift_at)
+
+    with ``w`` the anchor's weights of the bias rows, normalised to sum 1, and ``shift``
+    (data, 0 by default: then coverage is coverage_seen) set from the posterior's mode to
+    ``1 / (1 - coverage)`` there (``fit._turn_coverage``), the slope of the logit in the log.
+    For fixed biases this is a shift of ``x``, so the prior Beta(COVERAGE_PRIOR) of the
+    coverage is kept by a potential: its density on the logit scale at ``coverage`` less that
+    at ``coverage_seen``. The same model at any ``shift``.
+    """
+    a, b = COVERAGE_PRIOR
+    col = v_bias.sum(axis=0)
+    w = col / col.sum() if col.sum() > 0 else col
+    seen = pm.Beta("coverage_seen", a, b, dims="cover_row")
+    shift = pm.Data("coverage_shift", np.zeros(len(spec.cover_rows)), dims="cover_row")
+    shift_at = pm.Data("coverage_shift_at", np.float64(0.0))
+    weights = pm.Data("coverage_shift_weights", w, dims="bias_row")
+    logit_seen = pt.log(seen) - pt.log1p(-seen)
+    logit = logit_seen + shift * (pt.dot(weights, bias) - shift_at)
+    log_c, log_1mc = -pt.softplus(-logit), -pt.softplus(logit)
+    pm.Deterministic("coverage", pt.exp(log_c), dims="cover_row")
+    pm.Potential(
+        "coverage_prior",
+        (a * (log_c - pt.log(seen)) + b * (log_1mc - pt.log1p(-seen))).sum(),
+    )
+    return log_c
 
 
 def _term(name: str, y, e, s, width, p_out):

@@ -39,7 +39,7 @@ import numpy as np
 MAX_FILES = 64
 
 #: Bump when what an entry holds changes.
-VERSION = "2"
+VERSION = "3"
 
 #: Dimensions whose lengths are data: the reports and the (report, quantity) pairs.
 DATA_DIMS = ("report", "pair")
