@@ -635,7 +635,9 @@ def _turn_coverage(ready: Any, model: pm.Model, x: np.ndarray) -> tuple[Any, np.
     shift = 1.0 / (1.0 - cover)
     at = float(ready.shared_data["coverage_shift_weights"] @ values["bias"])
     ready = ready.with_data(coverage_shift=shift, coverage_shift_at=at)
-    pm.set_data({"coverage_shift": shift, "coverage_shift_at": at}, model=model)
+    # The same lengths: set directly (pm.set_data took 10 s at 10,000 reports, checking dims).
+    model["coverage_shift"].set_value(shift)
+    model["coverage_shift_at"].set_value(np.float64(at))
     names, slices, _shapes = ready.shape_info
     x = x.copy()
     # At the mode the shift is zero, so the sampling coordinate is the coverage's own logit.

@@ -207,8 +207,6 @@ def load(path: str | os.PathLike[str]) -> Any:
     >>> result = est.load("nato.zip")  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
-    import pymc as pm
-
     from . import __version__
     from .model.build import build_model
     from .model.spec import build_spec
@@ -261,9 +259,9 @@ def load(path: str | os.PathLike[str]) -> Any:
         stance_bias=meta.get("stance_prior"),
     )
     built = build_model(spec, robust=bool(settings.get("robust", False)))
-    fit_data = {k: v for k, v in meta.get("fit_data", {}).items() if k in built.model.named_vars}
-    if fit_data:
-        pm.set_data(fit_data, model=built.model)
+    for name, value in meta.get("fit_data", {}).items():
+        if name in built.model.named_vars:  # lengths as built (pm.set_data's checks take seconds)
+            built.model[name].set_value(np.asarray(value, dtype=float))
     missing = [v.name for v in built.model.free_RVs if v.name not in idata.posterior]
     if missing:
         # e.g. a robust fit saved before robust=True became the outlier mixture (2026-11-26),
