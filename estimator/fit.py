@@ -640,7 +640,7 @@ def _turn_coverage(ready: Any, model: pm.Model, x: np.ndarray) -> tuple[Any, np.
     model["coverage_shift_at"].set_value(np.float64(at))
     names, slices, _shapes = ready.shape_info
     x = x.copy()
-    # At the mode the shift is zero, so the sampling coordinate is the coverage's own logit.
+    # At the mode ``w . bias`` is ``shift_at``: the sampling coordinate is the coverage's logit.
     x[slices[names.index("coverage_seen_logodds__")]] = np.log(values["coverage"]) - np.log1p(
         -values["coverage"]
     )
