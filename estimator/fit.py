@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import importlib.util
 import os
@@ -650,21 +651,30 @@ def _turn_coverage(ready: Any, model: pm.Model, x: np.ndarray) -> tuple[Any, np.
 def _compiled_expand(ready: Any, x: np.ndarray) -> dict[str, np.ndarray] | None:
     """Every variable of the trace at ``x`` (flat, nutpie's order), from nutpie's compiled
     callback, by name; None if this nutpie keeps it elsewhere or the call fails."""
-    import ctypes
-
-    try:
-        fn = ready.compiled_expand_func.ctypes
-        user_data = ctypes.c_void_p(ready.user_data.ctypes.data)
-        n, n_out = int(ready.n_dim), int(ready.n_expanded)
-        names, slices, shapes = ready.shape_info
-    except AttributeError:
+    callback = _c_callback(ready, "compiled_expand_func")
+    if callback is None:
         return None
-    pointer = ctypes.POINTER(ctypes.c_double)
+    fn, user_data = callback
+    n, n_out = int(ready.n_dim), int(ready.n_expanded)
     x = np.ascontiguousarray(x, dtype=float)
     out = np.empty(n_out)
-    if fn(n, n_out, x.ctypes.data_as(pointer), out.ctypes.data_as(pointer), user_data) != 0:
+    if fn(n, n_out, x.ctypes.data_as(_DOUBLES), out.ctypes.data_as(_DOUBLES), user_data) != 0:
         return None
+    names, slices, shapes = ready.shape_info
     return {name: out[sl].reshape(shape) for name, sl, shape in zip(names, slices, shapes, strict=True)}
+
+
+#: A C ``double *`` for nutpie's callbacks.
+_DOUBLES = ctypes.POINTER(ctypes.c_double)
+
+
+def _c_callback(ready: Any, name: str) -> tuple[Any, ctypes.c_void_p] | None:
+    """nutpie's compiled C callback ``name`` (a ctypes function) and the data record it reads;
+    None if this nutpie keeps them elsewhere."""
+    try:
+        return getattr(ready, name).ctypes, ctypes.c_void_p(ready.user_data.ctypes.data)
+    except AttributeError:
+        return None
 
 
 def _compiled_logp(ready: Any):
@@ -673,24 +683,20 @@ def _compiled_logp(ready: Any):
     Calling nutpie's PyTensor function from Python instead would compile it once more with
     Numba (6 s on the NATO model). ``None`` if this nutpie keeps them elsewhere.
     """
-    import ctypes
-
-    try:
-        fn = ready.compiled_logp_func.ctypes
-        user_data = ctypes.c_void_p(ready.user_data.ctypes.data)
-        n = int(ready.n_dim)
-    except AttributeError:
+    callback = _c_callback(ready, "compiled_logp_func")
+    if callback is None:
         return None
-    pointer = ctypes.POINTER(ctypes.c_double)
+    fn, user_data = callback
+    n = int(ready.n_dim)
 
     def logp_dlogp(x: np.ndarray) -> tuple[float, np.ndarray]:
         x = np.ascontiguousarray(x, dtype=float)
         grad, logp = np.empty(n), np.empty(1)
         code = fn(
             n,
-            x.ctypes.data_as(pointer),
-            grad.ctypes.data_as(pointer),
-            logp.ctypes.data_as(pointer),
+            x.ctypes.data_as(_DOUBLES),
+            grad.ctypes.data_as(_DOUBLES),
+            logp.ctypes.data_as(_DOUBLES),
             user_data,
         )
         return (float(logp[0]), grad) if code == 0 else (-np.inf, grad)
