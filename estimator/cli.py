@@ -164,7 +164,11 @@ def _parser() -> argparse.ArgumentParser:
         "--draws", type=int, default=None, metavar="N", help="posterior draws per chain (default 1000)"
     )
     f.add_argument(
-        "--tune", type=int, default=None, metavar="N", help="tuning steps per chain (default 1000)"
+        "--tune",
+        type=int,
+        default=None,
+        metavar="N",
+        help="tuning steps per chain (default 500 with nutpie, 1000 otherwise)",
     )
     f.add_argument("--chains", type=int, default=None, metavar="N", help="chains (default 4)")
     f.add_argument("--dayfirst", action="store_true", help="read dates written day first (24/02/2022)")

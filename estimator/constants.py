@@ -105,7 +105,11 @@ TAU_SD = 0.5
 
 #: Sampler defaults.
 DRAWS = 1000
+#: Tuning steps per chain, by sampler (``default_tune``): nutpie's warm-up adapts its mass matrix
+#: from the draws and starts from the posterior's mode where the reports pin a random walk, and
+#: was clean with 500 in every benchmark case (docs/performance.md); nutpie's own default is 300.
 TUNE = 1000
+TUNE_NUTPIE = 500
 CHAINS = 4
 TARGET_ACCEPT = 0.95
 #: PyMC's sampler adapts a dense mass matrix for models with at most this many parameters (its

@@ -172,6 +172,24 @@ def test_the_default_sampler_comes_from_estimator_sampler(monkeypatch):
         est.estimate(reports)
 
 
+def test_tuning_steps_default_to_500_with_nutpie_and_1000_with_the_others(monkeypatch):
+    from estimator import fit
+
+    recorded = []
+    monkeypatch.setattr(fit, "fit_spec", lambda spec, *, settings, **kw: recorded.append(settings))
+    reports = [est.Report(source="UN", party="A", category="killed", kind="exact", value=100)]
+    for sampler in ("nutpie", "pymc", "numpyro"):
+        est.estimate(reports, sampler=sampler)
+    est.estimate(reports, sampler="nutpie", tune=200)
+    assert [(s["sampler"], s["tune"]) for s in recorded] == [
+        ("nutpie", 500),
+        ("pymc", 1000),
+        ("numpyro", 1000),
+        ("nutpie", 200),
+    ]
+    assert fit.default_tune("nutpie") == 500 and fit.default_tune("blackjax") == 1000
+
+
 def test_a_sampler_that_is_not_installed_says_how_to_install_it(monkeypatch):
     from estimator import fit
 
