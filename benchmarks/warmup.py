@@ -1,6 +1,6 @@
 """nutpie's warm-up from different starting points, on one case (docs/performance.md).
 
-    python -m benchmarks.warmup synthetic-10000 --tune 500 --seed 123 --starts mode:0.1,scaled
+    python -m benchmarks.warmup synthetic-10000 --tune 500 --seed 123 --starts nutpie,mode:0.1,mode:0.5
 
 Compiles the case once, then samples it with nutpie from each start in turn (4 chains x 1000
 draws, the fit's settings otherwise) and prints one JSON line per start: sampling time, the
@@ -8,10 +8,8 @@ warm-up's leapfrog steps per chain (all of it and its first 50 draws), steps per
 divergences, the smallest bulk ESS of N and of tau, and the largest R-hat.
 
 Starts: ``nutpie`` is nutpie's own (the model's initial point moved by U(-1, 1)); ``mode:S``
-is the posterior's mode (``estimator.fit._mode_start``) moved by Normal(0, S) in the model's
-coordinates; ``scaled`` is what ``estimate()`` does where the reports pin a random walk: the
-mode, the coordinates scaled by the posterior's width there (``estimator.fit._scale_at_mode``),
-and each chain started one width away from it in every coordinate.
+is the posterior's mode (``estimator.fit._mode_start``) moved by Normal(0, S), which
+``estimate()`` uses where the reports pin a random walk.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ def main() -> None:
     ap.add_argument("--tune", type=int, default=1000)
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--starts", default="mode:0.1,scaled")
+    ap.add_argument("--starts", default="nutpie,mode:0.1")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
 
@@ -37,8 +35,8 @@ def main() -> None:
     import nutpie
 
     from estimator.constants import TARGET_ACCEPT
-    from estimator.fit import _chain_starts, _mode_start, _scale_at_mode, _turn_coverage, compiled_model
-    from estimator.model.nutpie_cache import SAMPLING_LOC, SAMPLING_SCALE, compile_nutpie
+    from estimator.fit import _chain_starts, _mode_start, compiled_model
+    from estimator.model.nutpie_cache import compile_nutpie
     from estimator.stats import convergence
 
     from .cases import case_spec, load_case
@@ -54,39 +52,24 @@ def main() -> None:
     x0 = np.asarray(ready.initial_point_func(0), dtype=float)
     t = time.perf_counter()
     mode = _mode_start(ready, x0)
-    if mode is not None:
-        ready, mode = _turn_coverage(ready, model, mode)
     mode_s = time.perf_counter() - t
-    t = time.perf_counter()
-    scale = None if mode is None else _scale_at_mode(ready, mode, workers=2)
-    scale_s = time.perf_counter() - t
     print(
         json.dumps(
-            {
-                "case": args.case,
-                "compile_s": compile_s,
-                "mode_s": mode_s,
-                "scale_s": scale_s,
-                "found_mode": mode is not None,
-            }
+            {"case": args.case, "compile_s": compile_s, "mode_s": mode_s, "found_mode": mode is not None}
         )
     )
 
     for name in args.starts.split(","):
-        placed = ready
         if name == "nutpie":
-            starts = _chain_starts(x0, None)
+            centre, spread = x0, None
         elif name.startswith("mode:") and mode is not None:
-            starts = _chain_starts(mode, float(name.split(":")[1]))
-        elif name == "scaled" and scale is not None:
-            placed = ready.with_data(**{SAMPLING_LOC: mode, SAMPLING_SCALE: scale})
-            starts = _chain_starts(np.zeros_like(mode), None, signs=True)
+            centre, spread = mode, float(name.split(":")[1])
         else:
-            raise SystemExit(f"unknown start {name!r} (or no mode found); use nutpie, mode:S or scaled")
+            raise SystemExit(f"unknown start {name!r} (or no mode found); use nutpie or mode:S")
 
         t = time.perf_counter()
         idata = nutpie.sample(
-            replace(placed, initial_point_func=starts),
+            replace(ready, initial_point_func=_chain_starts(centre, spread)),
             draws=args.draws,
             tune=args.tune,
             chains=4,

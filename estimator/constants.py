@@ -105,9 +105,9 @@ TAU_SD = 0.5
 
 #: Sampler defaults.
 DRAWS = 1000
-#: Tuning steps per chain, by sampler (``default_tune``): nutpie's warm-up adapts its mass matrix
-#: from the draws and starts from the posterior's mode where the reports pin a random walk, and
-#: was clean with 500 in every benchmark case (docs/performance.md); nutpie's own default is 300.
+#: Tuning steps per chain, by sampler (``fit.default_tune``): 500 with nutpie, whose warm-up
+#: adapts its mass matrix from the draws and starts from the posterior's mode where the reports
+#: pin a random walk (docs/performance.md); 1000 with the others.
 TUNE = 1000
 TUNE_NUTPIE = 500
 CHAINS = 4

@@ -20,7 +20,6 @@ from .constants import CHAINS, DENSE_MAX, DRAWS, INTERVAL_PROB, KNOT_DAYS, TARGE
 from .errors import ModelError, Problem, ReportError
 from .model import disk_cache
 from .model.build import BuiltModel, build_model
-from .model.nutpie_cache import SAMPLING_LOC, SAMPLING_SCALE
 from .model.spec import Link, ModelSpec, build_spec
 from .reports import Report, Source, _did_you_mean, parse_date, validate
 from .result import Result
@@ -77,10 +76,12 @@ def default_tune(sampler: str) -> int:
     others.
 
     nutpie adapts its mass matrix (diagonal plus low rank) from the draws in growing windows,
-    and with thousands of reports its chains start from the posterior's mode in coordinates
-    scaled to its width there; with 500 tuning steps every benchmark case sampled without a
-    divergence and with R-hat at most 1.01 (10,000 reports at three seeds, 100,000 reports;
-    docs/performance.md). PyMC's sampler keeps 1000, as its own default does.
+    and with thousands of reports its chains start from the posterior's mode
+    (:func:`_mode_start`). nutpie's own default is 300, and the calibration runs fit with 400.
+    With 500 no benchmark run had a divergence: at 10,000 reports one seed in five just missed
+    R-hat 1.01, as one in three did with 1000, which takes about a quarter longer there; at 100,000
+    reports both seeds were clean (docs/performance.md). PyMC's sampler keeps 1000, as its own
+    default does.
     """
     return TUNE_NUTPIE if sampler == "nutpie" else TUNE
 
@@ -558,17 +559,10 @@ def _sample_nutpie(
     # the case measured. Small data keep nutpie's wide starts, which let R-hat see a second
     # mode (a robust fit's other reading of which figures are wild).
     mode = _mode_start(ready, x0) if "z_walk" in model.named_vars else None
-    if mode is None:
-        starts = _chain_starts(x0, None)
-    else:
+    if mode is not None:
         ready, mode = _turn_coverage(ready, model, mode)
-        scale = _scale_at_mode(ready, mode, workers=cores or 1)
-        if scale is None:
-            starts = _chain_starts(mode, START_JITTER)
-        else:
-            ready = ready.with_data(**{SAMPLING_LOC: mode, SAMPLING_SCALE: scale})
-            starts = _chain_starts(np.zeros_like(mode), None, signs=True)
-    ready = replace(ready, initial_point_func=starts)
+    centre, spread = (x0, None) if mode is None else (mode, START_JITTER)
+    ready = replace(ready, initial_point_func=_chain_starts(centre, spread))
     return nutpie.sample(
         ready,
         draws=draws,
@@ -583,72 +577,22 @@ def _sample_nutpie(
     )
 
 
-#: Spread of the chains' starts around the posterior's mode, on the sampling scale, where the
-#: coordinates cannot be scaled (:func:`_scale_at_mode`).
+#: Spread of the chains' starts around the posterior's mode, on the sampling scale.
 START_JITTER = 0.1
 
 
-def _chain_starts(centre: np.ndarray, spread: float | None, *, signs: bool = False):
+def _chain_starts(centre: np.ndarray, spread: float | None):
     """nutpie's ``initial_point_func``: from a chain's seed, ``centre`` moved by
-    Normal(0, spread), by U(-1, 1) in every coordinate (nutpie's own start) if ``spread`` is
-    None, or by -1 or +1 in every coordinate if ``signs``."""
+    Normal(0, spread), or by U(-1, 1) in every coordinate (nutpie's own start) if ``spread`` is
+    None."""
 
     def start(chain_seed: Any) -> np.ndarray:
         rng = np.random.default_rng(chain_seed)
-        if signs:
-            return centre + rng.choice([-1.0, 1.0], centre.size)
         if spread is None:
             return centre + rng.uniform(-1.0, 1.0, centre.size)
         return centre + spread * rng.standard_normal(centre.size)
 
     return start
-
-
-#: Step of the finite differences of the gradient in :func:`_scale_at_mode`.
-SCALE_STEP = 1e-4
-
-
-def _scale_at_mode(ready: Any, x: np.ndarray, *, workers: int = 1) -> np.ndarray | None:
-    """Each sampling coordinate's width at the posterior's mode ``x`` (flat, nutpie's order):
-    ``1 / sqrt(h)`` for the log density's curvature ``-h`` along it, at most 1.
-
-    Why: nutpie's first mass matrix comes from the gradient at a chain's start, and near the
-    mode the gradient is near 0, so that matrix was far too wide. Its first warm-up draws then
-    ran at the largest tree depth with a step size of 2e-4 (at 10,000 reports a third of the
-    warm-up's leapfrog steps went to its first 50 draws). In coordinates scaled by these widths
-    (``nutpie_cache.SAMPLING_SCALE``), started one width away from the mode in every direction,
-    the gradient there is of the posterior's own scale. The curvature is the derivative of the
-    gradient along each coordinate, by forward differences: one gradient per coordinate
-    (2,284 at 10,000 and 100,000 reports: 0.8 s and about 7 s on two cores), in ``workers``
-    threads (nutpie's callback runs without Python's lock). Where the curvature is not positive
-    (no mode along that coordinate) the width is 1, the scale the model's coordinates have by
-    construction. ``None`` where nutpie's functions have no such data or the log density
-    fails at the mode.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    if SAMPLING_SCALE not in ready.shared_data or SAMPLING_LOC not in ready.shared_data:
-        return None
-    logp_dlogp = _compiled_logp(ready)
-    if logp_dlogp is None:
-        return None
-    logp, grad = logp_dlogp(x)
-    if not np.isfinite(logp) or not np.isfinite(grad).all():
-        return None
-    curvature = np.zeros(x.size)
-
-    def along(block: np.ndarray) -> None:
-        moved = x.copy()
-        for i in block:
-            moved[i] = x[i] + SCALE_STEP
-            curvature[i] = (grad[i] - logp_dlogp(moved)[1][i]) / SCALE_STEP
-            moved[i] = x[i]
-
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        list(pool.map(along, np.array_split(np.arange(x.size), max(1, workers))))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        width = np.where(np.isfinite(curvature) & (curvature > 1.0), 1.0 / np.sqrt(curvature), 1.0)
-    return width
 
 
 def _mode_start(ready: Any, x0: np.ndarray) -> np.ndarray | None:

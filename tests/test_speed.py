@@ -198,19 +198,11 @@ def test_lists_coverage_turns_with_the_biases_from_the_mode(tmp_path):
     """Where the level is drawn as the sources see it, each list's coverage is drawn to move
     with the biases (build._coverage_seen); nutpie's fit sets how much from the posterior's
     mode (fit._turn_coverage): the same point, the same density, and data the result and a
-    saved copy read too. Then it scales nutpie's coordinates by the posterior's width there
-    (fit._scale_at_mode): the same model in other coordinates."""
+    saved copy read too."""
     import pytest
 
     pytest.importorskip("nutpie")
-    from estimator.fit import (
-        _compiled_expand,
-        _compiled_logp,
-        _mode_start,
-        _scale_at_mode,
-        _turn_coverage,
-        compiled_model,
-    )
+    from estimator.fit import _compiled_expand, _compiled_logp, _mode_start, _turn_coverage, compiled_model
 
     sim = est.simulate(n_reports=400, temporal=True, days=730, random_seed=4)
     res = _fit(sim, draws=100, tune=100, chains=2, sampler="nutpie", progressbar=False)
@@ -244,29 +236,6 @@ def test_lists_coverage_turns_with_the_biases_from_the_mode(tmp_path):
     assert lp1 == pytest.approx(lp0, abs=1e-8)
     # Still a mode: the chain rule scales the gradient by at most the largest shift.
     assert np.abs(grad0).max() < 0.2 and np.abs(grad1).max() < 21 * np.abs(grad0).max()
-
-    # Then the sampling coordinates are scaled by the posterior's width at the mode
-    # (fit._scale_at_mode): 1 / sqrt of the curvature along each coordinate, at most 1. Checked
-    # against central second differences of the log density itself.
-    scale = _scale_at_mode(turned, x, workers=2)
-    logp_x = _compiled_logp(turned)
-    assert scale.shape == x.shape and (scale > 0).all() and (scale <= 1).all()
-    assert scale.min() < 0.05 and scale.max() > 0.99  # coordinates pinned, and at the prior's scale
-    for i in {int(np.argmin(scale)), int(np.argmax(scale)), *range(0, x.size, max(1, x.size // 12))}:
-        step = np.zeros_like(x)
-        step[i] = 1e-3 * scale[i]
-        curvature = -(logp_x(x + step)[0] - 2 * logp_x(x)[0] + logp_x(x - step)[0]) / step[i] ** 2
-        assert scale[i] == pytest.approx(1 / np.sqrt(curvature) if curvature > 1 else 1.0, rel=0.02), i
-    # nutpie's point u is x = loc + scale * u: the same density, values and gradient.
-    placed = turned.with_data(sampling_loc=x, sampling_scale=scale)
-    u = np.random.default_rng(3).choice([-1.0, 1.0], x.size)
-    (lp_u, grad_u), (lp_at, grad_at) = _compiled_logp(placed)(u), logp_x(x + scale * u)
-    assert np.isfinite(lp_u) and lp_u == pytest.approx(lp_at, abs=1e-9)
-    np.testing.assert_allclose(grad_u, scale * grad_at, rtol=1e-9, atol=1e-12)
-    by_u, by_x = _compiled_expand(placed, u), _compiled_expand(turned, x + scale * u)
-    for name in by_x:
-        np.testing.assert_allclose(by_u[name], by_x[name], rtol=1e-12, err_msg=name)
-    assert lp_u < lp1  # one width away in every coordinate: below the mode
 
     # A saved result keeps the shift, so what it computes again from its draws is the same
     # (documented counts' predictions read the coverage).

@@ -42,13 +42,8 @@ import numpy as np
 
 from . import disk_cache
 
-#: Bump when the generated callbacks, the functions' graphs or the digamma below change: part of
-#: their cache keys.
-CACHE_VERSION = "4"
-
-#: Names of the data that place nutpie's sampling coordinates (:func:`_make_functions`): the
-#: model's unconstrained point is ``SAMPLING_LOC + SAMPLING_SCALE * u`` for nutpie's point ``u``.
-SAMPLING_LOC, SAMPLING_SCALE = "sampling_loc", "sampling_scale"
+#: Bump when the generated callbacks or the digamma below change: part of their cache keys.
+CACHE_VERSION = "3"
 
 _REGISTERED = False
 
@@ -375,7 +370,7 @@ def _compile(model, *, structure=None, jitter_rvs=None, var_names=None):
 
 
 def _functions(model, point_fn, *, structure=None, var_names=None):
-    """:func:`_make_functions` for ``model`` (log density with gradient, the trace's
+    """nutpie's ``_make_functions`` for ``model`` (log density with gradient, the trace's
     expansion, the initial point, the trace's layout), with the two PyTensor functions kept on
     disk (:mod:`.disk_cache`, under the name "nutpie") when ``structure`` is given.
 
@@ -386,7 +381,14 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
     from nutpie import compile_pymc as cp
 
     def build() -> dict:
-        n_dim, n_expanded, logp_pt, expand_pt, shape_info = _make_functions(model, var_names=var_names)
+        n_dim, n_expanded, logp_pt, expand_pt, _, shape_info = cp._make_functions(
+            model,
+            mode="NUMBA",
+            compute_grad=True,
+            join_expanded=True,
+            pymc_initial_point_fn=point_fn,
+            var_names=var_names,
+        )
         return {
             "n_dim": n_dim,
             "n_expanded": n_expanded,
@@ -404,70 +406,3 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
     shape_of = dict(zip(entry["shape_info"][0], entry["shape_info"][2], strict=True))
     initial = cp._rv_dict_to_flat_array_wrapper(point_fn, names=names, shapes=[shape_of[n] for n in names])
     return entry["n_dim"], entry["n_expanded"], entry["logp"], entry["expand"], initial, entry["shape_info"]
-
-
-def _make_functions(model, *, var_names=None):
-    """nutpie's ``compile_pymc._make_functions`` (Numba, with the gradient, the trace joined in
-    one array), with the sampling coordinates placed by data.
-
-    nutpie's point ``u`` is the model's unconstrained point ``x = loc + scale * u``, where
-    ``loc`` and ``scale`` are the data :data:`SAMPLING_LOC` and :data:`SAMPLING_SCALE` (0 and 1
-    as compiled: ``u`` is ``x``). The gradient is the one in ``u``, and the trace holds ``x``,
-    as nutpie's own functions give them. A fit sets them from the posterior's mode and its
-    curvature there (``fit._scale_at_mode``), so that nutpie's warm-up starts with coordinates
-    of the posterior's width: nothing is compiled again, and the model is the same (the log
-    density in ``u`` differs by the constant ``sum(log scale)``, left out).
-
-    Returns the sizes of the point and of the trace, the two PyTensor functions, and the
-    trace's layout (names, slices, shapes), as nutpie's does less its initial point.
-    """
-    import pytensor
-    import pytensor.tensor as pt
-    from nutpie import compile_pymc as cp
-
-    try:
-        from pymc.pytensorf import compile as compile_pymc
-    except ImportError:  # pragma: no cover - PyMC before 5.19
-        from pymc.pytensorf import compile_pymc
-
-    shapes = cp._compute_shapes(model)
-    value_vars = [model.rvs_to_values[var] for var in model.free_RVs]
-    rewrites = ["canonicalize", "stabilize"]
-    if not model.check_bounds:
-        rewrites.append("local_remove_check_parameter")
-    logp = pytensor.graph.rewrite_graph(model.logp(), include=rewrites)
-    grad = pt.concatenate([pt.as_tensor(g).ravel() for g in pytensor.gradient.grad(logp, value_vars)])
-
-    names = [v.name for v in value_vars]
-    var_shapes = [tuple(shapes[name]) for name in names]
-    sizes = [math.prod(shape) for shape in var_shapes]
-    ends = np.cumsum([0, *sizes]).tolist()
-    n_dim = ends[-1]
-    u = pt.TensorType("float64", shape=(n_dim,))(name="_unconstrained_point")
-    loc = pytensor.shared(np.zeros(n_dim), name=SAMPLING_LOC, shape=(n_dim,))
-    scale = pytensor.shared(np.ones(n_dim), name=SAMPLING_SCALE, shape=(n_dim,))
-    x = loc + scale * u
-    replacements = {
-        value: x[a:b].reshape(shape).astype(value.dtype)
-        for value, a, b, shape in zip(value_vars, ends[:-1], ends[1:], var_shapes, strict=True)
-    }
-    logp_u, grad_x = pytensor.clone_replace([logp, grad], replacements)
-    with model:
-        logp_fn = compile_pymc((u,), (logp_u, scale * grad_x), mode="NUMBA")
-
-    remaining = [var for var in model.unobserved_value_vars if var.name not in names]
-    if var_names is not None:
-        remaining = [var for var in remaining if var.name in set(var_names)]
-    all_names, all_shapes = list(names), list(var_shapes)
-    all_slices = [slice(a, b) for a, b in zip(ends[:-1], ends[1:], strict=True)]
-    count = n_dim
-    for var in remaining:
-        shape = tuple(shapes[var.name])
-        all_names.append(var.name)
-        all_shapes.append(shape)
-        all_slices.append(slice(count, count + math.prod(shape)))
-        count += math.prod(shape)
-    joined = pt.concatenate([x, *[pt.as_tensor(var).ravel() for var in remaining]])
-    with model:
-        expand_fn = compile_pymc((u,), [joined], givens=list(replacements.items()), mode="NUMBA")
-    return n_dim, count, logp_fn, expand_fn, (all_names, all_slices, all_shapes)
