@@ -208,7 +208,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     >>> result.summary()  # doctest: +SKIP
     """
     from . import __version__
-    from .model.build import build_model
+    from .model.build import build_model, set_fit_data
     from .model.spec import build_spec
     from .reports import validate
     from .result import Result
@@ -259,9 +259,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         stance_bias=meta.get("stance_prior"),
     )
     built = build_model(spec, robust=bool(settings.get("robust", False)))
-    for name, value in meta.get("fit_data", {}).items():
-        if name in built.model.named_vars:  # lengths as built (pm.set_data's checks take seconds)
-            built.model[name].set_value(np.asarray(value, dtype=float))
+    set_fit_data(built.model, meta.get("fit_data", {}))
     missing = [v.name for v in built.model.free_RVs if v.name not in idata.posterior]
     if missing:
         # e.g. a robust fit saved before robust=True became the outlier mixture (2026-11-26),
