@@ -1,11 +1,13 @@
 """nutpie's warm-up from different starting points, on one case (docs/performance.md).
 
     python -m benchmarks.warmup synthetic-10000 --tune 500 --seed 123 --starts nutpie,mode:0.1,mode:0.5
+    python -m benchmarks.warmup synthetic-10000 --tune 500 --starts mode:0.1 --maxdepths 10,8
 
 Compiles the case once, then samples it with nutpie from each start in turn (4 chains x 1000
 draws, the fit's settings otherwise) and prints one JSON line per start: sampling time, the
 warm-up's leapfrog steps per chain (all of it and its first 50 draws), steps per kept draw,
-divergences, the smallest bulk ESS of N and of tau, and the largest R-hat.
+divergences, the smallest bulk ESS of N and of tau, and the largest R-hat. ``--maxdepths``
+samples each start once per largest tree depth (nutpie's ``maxdepth``, 10 by default).
 
 Starts: ``nutpie`` is nutpie's own (the model's initial point moved by U(-1, 1)); ``mode:S``
 is the posterior's mode (``estimator.fit._mode_start``) moved by Normal(0, S), which
@@ -28,6 +30,7 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--starts", default="nutpie,mode:0.1")
+    ap.add_argument("--maxdepths", default="10", help="nutpie's largest tree depths to try, e.g. 10,8")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
 
@@ -59,7 +62,8 @@ def main() -> None:
         )
     )
 
-    for name in args.starts.split(","):
+    runs = [(name, int(depth)) for name in args.starts.split(",") for depth in args.maxdepths.split(",")]
+    for name, maxdepth in runs:
         if name == "nutpie":
             centre, spread = x0, None
         elif name.startswith("mode:") and mode is not None:
@@ -79,6 +83,7 @@ def main() -> None:
             progress_bar=False,
             low_rank_modified_mass_matrix=True,
             save_warmup=True,
+            maxdepth=maxdepth,
         )
         sample_s = time.perf_counter() - t
         warm = idata.warmup_sample_stats["n_steps"].values
@@ -89,6 +94,7 @@ def main() -> None:
             json.dumps(
                 {
                     "start": name,
+                    "maxdepth": maxdepth,
                     "sample_s": sample_s,
                     "warmup_steps": warm.sum(axis=1).tolist(),
                     "warmup_steps_first50": warm[:, :50].sum(axis=1).tolist(),

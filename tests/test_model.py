@@ -221,8 +221,9 @@ def test_walk_weights_decouple_the_level_from_the_shape():
 
 
 def test_level_as_the_sources_see_it_is_the_same_model(monkeypatch):
-    """Large data draw the level plus the sources' mean bias, and the biases turned within each
-    stance (build._level_anchor, build._stance_turn): the same density at every point."""
+    """Large data draw the level plus the sources' mean bias, as the log of the walk's mean rate,
+    and the biases turned within each stance (build._level_anchor, build._stance_turn): the
+    same density at every point."""
     import estimator.model.build as build
 
     sim = est.simulate(n_reports=400, temporal=True, days=730, random_seed=4)
@@ -279,17 +280,43 @@ def test_level_as_the_sources_see_it_is_the_same_model(monkeypatch):
         pm.set_data({"coverage_shift": np.linspace(1.2, 15.0, n_cover), "coverage_shift_at": 0.3})
 
     new_logp, old_logp = new.compile_logp(), old.compile_logp()
-    outs = new.replace_rvs_by_values([new["level"], new["z_bias"], new["coverage"], new["bias"]])
+    outs = new.replace_rvs_by_values(
+        [new["level"], new["z_bias"], new["coverage"], new["bias"], new["log_rate"]]
+    )
     fn = pytensor.function(new.value_vars, outs, on_unused_input="ignore")
 
     def mapped(point):
         return fn(*[point[v.name] for v in new.value_vars])
 
+    # What is drawn is the log of the rate averaged with the walk's weights as the sources see
+    # it, whatever the walk's scale and shape: the level moves with tau (Jensen), it does not.
+    walk_weights = new["walk_weights"].get_value()
+    np.testing.assert_allclose(walk_weights.sum(axis=1), 1.0, rtol=1e-12)
+    assert walk_weights.min() >= 0
+    anchor_bias, anchor_cover = new["level_anchor"].get_value(), new["level_anchor_cover"].get_value()
     rng = np.random.default_rng(1)
     start = new.initial_point()
+    for _ in range(5):
+        point = {k: v + rng.normal(0, 0.3, size=v.shape) for k, v in start.items()}
+        level, z_bias, coverage, bias, log_rate = mapped(point)
+        seen = point["level_seen"] - anchor_bias @ bias - anchor_cover @ np.log(coverage)
+        log_mean = np.log((walk_weights * np.exp(log_rate[spec.free_leaves])).sum(axis=1))
+        np.testing.assert_allclose(log_mean, seen, rtol=1e-10)
+        # The walk is zero on average at those weights, so the mean log rate there is the level,
+        # below the log mean rate (Jensen) by more where tau is larger.
+        walk = log_rate[spec.free_leaves] - level[:, None]
+        np.testing.assert_allclose((walk_weights * walk).sum(axis=1), 0.0, atol=1e-10)
+        assert (seen - level).min() > 1e-5
+        # A wider walk, the rest held: the level drops, the log mean rate holds.
+        wider = dict(point, tau_log__=point["tau_log__"] + 0.5)
+        level_wider, _, _, _, log_rate_wider = mapped(wider)
+        assert (level - level_wider).min() > 1e-3
+        log_mean = np.log((walk_weights * np.exp(log_rate_wider[spec.free_leaves])).sum(axis=1))
+        np.testing.assert_allclose(log_mean, seen, rtol=1e-10)
+    rng = np.random.default_rng(1)
     for _ in range(3):
         point = {k: v + rng.normal(0, 0.3, size=v.shape) for k, v in start.items()}
-        level, z_bias, coverage, bias = mapped(point)
+        level, z_bias, coverage, bias, _ = mapped(point)
         assert z_bias @ z_bias == pytest.approx(point["z_bias_turned"] @ point["z_bias_turned"], rel=1e-12)
         logit = point["coverage_seen_logodds__"] + np.linspace(1.2, 15.0, n_cover) * (weights @ bias - 0.3)
         np.testing.assert_allclose(coverage, 1 / (1 + np.exp(-logit)), rtol=1e-12)

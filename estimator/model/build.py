@@ -135,10 +135,10 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
             return pt.specify_shape(pm.Data(name, values, dims="pair"), (n_pairs,))
 
         report_sd = _report_sd(spec, order) if spec.temporal else None
-        centring, offset = (
+        centring, offset, walk_weights = (
             _walk_centring(spec, pairs, report_sd, free_pos)
             if spec.temporal and spec.n_knots > 1
-            else (None, None)
+            else (None, None, None)
         )
         cosine = centring is not None and centring.any()
         bias = log_cover = None
@@ -162,10 +162,7 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                         "level_anchor_cover", v_cover, dims=("free_quantity", "cover_row")
                     )
                     sources_see = sources_see + pt.dot(cover_weights, log_cover)
-                level = pm.Deterministic("level", seen - sources_see, dims="free_quantity")
-                pm.Potential(
-                    "level_prior", -0.5 * (pt.sqr(level - mu0) - pt.sqr(seen - mu0)).sum() / LOG_TRUTH_SD**2
-                )
+                level_seen = seen - sources_see
             else:
                 level = pm.Normal("level", mu0, LOG_TRUTH_SD, dims="free_quantity")
             tau = pm.LogNormal(
@@ -192,7 +189,25 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                 shift = (amplitude * pm.Data("walk_offset", offset, dims=("free_quantity", "mode"))).sum(
                     axis=1
                 )
-                log_rate_free = level[:, None] + walk - shift[:, None]
+                walk = walk - shift[:, None]
+                if anchor is not None:
+                    # What cumulative figures pin is the log of the mean rate, not the mean log
+                    # rate: a wider walk (a larger tau) needs a lower mean log rate for the same
+                    # counts (Jensen), so the level slid with log tau in the posterior
+                    # (correlation -0.45 to -0.73 at 10,000 reports: a curved ridge). So the
+                    # drawn coordinate is the log of the rate averaged with the walk's weights
+                    # (as the sources see it), and the level is that minus the walk's
+                    # log-mean-exp there. The map has slope 1 in the drawn coordinate, so the
+                    # potential below gives the level its prior exactly. See
+                    # docs/performance.md.
+                    log_mean = pt.log(
+                        (
+                            pm.Data("walk_weights", walk_weights, dims=("free_quantity", "knot"))
+                            * pt.exp(walk)
+                        ).sum(axis=1)
+                    )
+                    level = pm.Deterministic("level", level_seen - log_mean, dims="free_quantity")
+                log_rate_free = level[:, None] + walk
             elif spec.n_knots > 1:
                 # No walk pinned by the reports: the same prior as standard-normal steps summed.
                 # On small data these sampled cleanly (no divergent fit of 200 calibration
@@ -203,6 +218,10 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                 log_rate_free = level[:, None] + tau[:, None] * walk
             else:
                 log_rate_free = level[:, None] * pt.ones((1, 1))
+            if anchor is not None:
+                pm.Potential(
+                    "level_prior", -0.5 * (pt.sqr(level - mu0) - pt.sqr(seen - mu0)).sum() / LOG_TRUTH_SD**2
+                )
             log_rate = _expand(log_rate_free, spec, free_pos, linked, log_ratio, axis_extra=True)
             log_rate = pm.Deterministic("log_rate", log_rate, dims=("quantity", "knot"))
             rate = pt.exp(log_rate)
@@ -390,9 +409,10 @@ WALK_CENTRE_MIN = 0.9
 
 def _walk_centring(
     spec: ModelSpec, pairs: dict[str, np.ndarray], sd: np.ndarray, free_pos: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """How centred each mode of each walk is drawn (1 where the reports pin it, 0 where they
-    don't), and where each walk is zero: ``(centring, offset)``, both (free quantity, mode).
+    don't), and where each walk is zero: ``(centring, offset, weights)``, the first two (free
+    quantity, mode), the weights over the knots (free quantity, knot).
 
     A mode's amplitude ``a`` has prior Normal(0, tau). It is drawn as ``tau ** (1 - c) * z`` with
     ``z ~ Normal(0, tau ** c)``: the same prior for every ``c``, but the sampler moves freely
@@ -403,7 +423,7 @@ def _walk_centring(
     each leaf's rate at its prior centre and each source's noise at its prior median. A walk
     whose slowest mode gets less than ``WALK_CENTRE_MIN`` of its precision is not centred at all.
 
-    ``offset`` is ``walk_basis @ weights`` per quantity, with the weights of
+    ``offset`` is ``walk_basis @ weights`` per quantity, with the ``weights`` of
     :func:`timeline.walk_weights`: the walk minus ``amplitude @ offset`` is zero on average at
     those weights, and the shares above are computed for that walk.
     """
@@ -419,7 +439,8 @@ def _walk_centring(
         free_pos[spec.free],
         spec.free_leaves.size,
     )
-    offset = timeline.walk_weights(spec.n_knots, kd, *args) @ basis.T
+    weights = timeline.walk_weights(spec.n_knots, kd, *args)
+    offset = weights @ basis.T
     info = timeline.walk_information(basis, kd, *args, offset=offset)
     tau2 = TAU_MEDIAN**2 * kd / 7
     share = tau2 * info / (1.0 + tau2 * info)
@@ -428,7 +449,7 @@ def _walk_centring(
     # 72 small temporal calibration fits had a divergent transition, at shares up to 0.33; at
     # 0.5 as the bar, 1 of the 17 such fits that then centred a walk).
     pinned = share[:, :1] >= WALK_CENTRE_MIN
-    return np.where(pinned, share, 0.0), offset
+    return np.where(pinned, share, 0.0), offset, weights
 
 
 def _report_sd(spec: ModelSpec, order: np.ndarray) -> np.ndarray:
