@@ -168,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="tuning steps per chain (default 500 with nutpie, 1000 otherwise)",
+        help="tuning steps per chain (default 500 with nutpie where the reports pin the truth's course, 1000 otherwise)",
     )
     f.add_argument("--chains", type=int, default=None, metavar="N", help="chains (default 4)")
     f.add_argument("--dayfirst", action="store_true", help="read dates written day first (24/02/2022)")

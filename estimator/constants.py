@@ -105,9 +105,8 @@ TAU_SD = 0.5
 
 #: Sampler defaults.
 DRAWS = 1000
-#: Tuning steps per chain, by sampler (``fit.default_tune``): 500 with nutpie, whose warm-up
-#: adapts its mass matrix from the draws and starts from the posterior's mode where the reports
-#: pin a random walk (docs/performance.md); 1000 with the others.
+#: Tuning steps per chain (``fit.default_tune``): 500 with nutpie where its chains start from
+#: the posterior's mode (the reports pin a random walk; docs/performance.md), 1000 otherwise.
 TUNE = 1000
 TUNE_NUTPIE = 500
 CHAINS = 4

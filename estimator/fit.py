@@ -71,19 +71,20 @@ def default_sampler() -> str:
     return "nutpie" if _installed("nutpie") else "pymc"
 
 
-def default_tune(sampler: str) -> int:
-    """Tuning steps per chain when ``estimate()`` is given none: 500 with nutpie, 1000 with the
-    others.
+def default_tune(sampler: str, *, from_mode: bool) -> int:
+    """Tuning steps per chain when ``estimate()`` is given none: 500 with nutpie where its chains
+    start from the posterior's mode, 1000 otherwise.
 
-    nutpie adapts its mass matrix (diagonal plus low rank) from the draws in growing windows,
-    and with thousands of reports its chains start from the posterior's mode
-    (:func:`_mode_start`). nutpie's own default is 300, and the calibration runs fit with 400.
-    With 500 no benchmark run had a divergence: at 10,000 reports one seed in five just missed
-    R-hat 1.01, as one in three did with 1000, which takes about a quarter longer there; at 100,000
-    reports both seeds were clean (docs/performance.md). PyMC's sampler keeps 1000, as its own
-    default does.
+    ``from_mode``: the reports pin a random walk (the model has its cosine modes), so nutpie's
+    chains start near the posterior's mode (:func:`_mode_start`) rather than far out in its
+    tails. There nutpie, which adapts its mass matrix (diagonal plus low rank) from the draws in
+    growing windows, needs fewer: with 500 no benchmark run from 1,000 to 100,000 reports had
+    a divergence, every one at 10,000 and 100,000 reports met R-hat 1.01, and 1000 took a
+    quarter longer at 10,000 (docs/performance.md). From nutpie's own start, 500 left one
+    divergent transition at two seeds of five at 100 reports, 1000 none. PyMC's sampler keeps
+    1000, as its own default does.
     """
-    return TUNE_NUTPIE if sampler == "nutpie" else TUNE
+    return TUNE_NUTPIE if sampler == "nutpie" and from_mode else TUNE
 
 
 def check_sampler_installed(sampler: str) -> None:
@@ -151,8 +152,10 @@ def estimate(
     prob
         Probability of the intervals in the tables (0.9).
     draws, tune, chains, cores, target_accept
-        NUTS settings. ``tune`` (tuning steps per chain) defaults to 500 with nutpie and 1000
-        with the other samplers (:func:`default_tune`).
+        NUTS settings. ``tune`` (tuning steps per chain) defaults to 500 with nutpie where the
+        reports pin the truth's random walk (about 1,000 dated reports and more: its chains
+        then start from the posterior's mode) and to 1000 otherwise (:func:`default_tune`);
+        ``result.settings["tune"]`` records the number used.
     sampler
         ``"pymc"``, or ``"nutpie"`` / ``"numpyro"`` / ``"blackjax"`` when installed. Default:
         the environment variable ``ESTIMATOR_SAMPLER`` if set (so scripts, such as the
@@ -193,7 +196,6 @@ def estimate(
     check_choice("method", method, METHODS)
     sampler = default_sampler() if sampler is None else sampler
     check_choice("sampler", sampler, SAMPLERS)
-    tune = default_tune(sampler) if tune is None else tune
     if not 0 < prob < 1:
         raise ModelError(f"prob={prob!r} must be between 0 and 1, e.g. 0.9.")
     if knot_days < 1:
@@ -294,10 +296,12 @@ def fit_spec(
     the data. ``check=False`` skips the diagnostics warning; ``eager=False`` leaves the per-report
     log-likelihood to be computed when first asked for.
     """
-    s = settings
+    s = dict(settings)
     robust, target_accept = bool(s["robust"]), float(s["target_accept"])
     notes = list(notes)
     compiled = compiled_model(spec, robust=robust, target_accept=target_accept)
+    if s.get("tune") is None:  # the default depends on where the chains start: the model's
+        s["tune"] = default_tune(s["sampler"], from_mode="z_walk" in compiled.built.model.named_vars)
     if s["method"] == "advi":
         idata = _advi(
             compiled.built.model,

@@ -172,22 +172,46 @@ def test_the_default_sampler_comes_from_estimator_sampler(monkeypatch):
         est.estimate(reports)
 
 
-def test_tuning_steps_default_to_500_with_nutpie_and_1000_with_the_others(monkeypatch):
+def test_tuning_steps_default_to_500_with_nutpie_from_the_mode_and_1000_otherwise(monkeypatch):
+    """500 where nutpie's chains start from the posterior's mode (the reports pin a random
+    walk), 1000 from nutpie's own start and with the other samplers; the number used is what
+    is sampled with. The sampling is stubbed: only the settings matter here."""
     from estimator import fit
 
     recorded = []
-    monkeypatch.setattr(fit, "fit_spec", lambda spec, *, settings, **kw: recorded.append(settings))
-    reports = [est.Report(source="UN", party="A", category="killed", kind="exact", value=100)]
-    for sampler in ("nutpie", "pymc", "numpyro"):
-        est.estimate(reports, sampler=sampler)
-    est.estimate(reports, sampler="nutpie", tune=200)
-    assert [(s["sampler"], s["tune"]) for s in recorded] == [
-        ("nutpie", 500),
-        ("pymc", 1000),
-        ("numpyro", 1000),
-        ("nutpie", 200),
+
+    class Sampled(Exception):
+        pass
+
+    def sample(compiled, *, tune, sampler, **kw):
+        recorded.append((sampler, "z_walk" in compiled.built.model.named_vars, tune))
+        raise Sampled
+
+    monkeypatch.setattr(fit, "sample", sample)
+    small = [est.Report(source="UN", party="A", category="killed", kind="exact", value=100)]
+    sim = est.simulate(n_reports=400, temporal=True, days=730, random_seed=4)
+    pinned = {"sources": sim.sources, "start": sim.start, "as_of": sim.as_of}
+    fits = [
+        (small, {"sampler": "nutpie"}),
+        (small, {"sampler": "pymc"}),
+        (sim.reports, {"sampler": "nutpie", **pinned}),
+        (sim.reports, {"sampler": "pymc", **pinned}),
+        (sim.reports, {"sampler": "numpyro", **pinned}),
+        (sim.reports, {"sampler": "nutpie", "tune": 200, **pinned}),
     ]
-    assert fit.default_tune("nutpie") == 500 and fit.default_tune("blackjax") == 1000
+    for reports, options in fits:
+        with pytest.raises(Sampled):
+            est.estimate(reports, **options)
+    assert recorded == [
+        ("nutpie", False, 1000),
+        ("pymc", False, 1000),
+        ("nutpie", True, 500),
+        ("pymc", True, 1000),
+        ("numpyro", True, 1000),
+        ("nutpie", True, 200),
+    ]
+    assert fit.default_tune("nutpie", from_mode=True) == 500
+    assert fit.default_tune("blackjax", from_mode=True) == fit.default_tune("nutpie", from_mode=False) == 1000
 
 
 def test_a_sampler_that_is_not_installed_says_how_to_install_it(monkeypatch):
