@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import signal
 import subprocess
 import sys
 import time
@@ -57,6 +58,9 @@ def run(case: str, impl: str, args: argparse.Namespace) -> dict:
             row["wall_s"] = elapsed
             row["impl"] = impl
             return row
+    if out.returncode < 0:  # killed: SIGKILL is also what the kernel's out-of-memory killer sends
+        name = signal.Signals(-out.returncode).name
+        return {"case": case, "impl": impl, "error": f"killed by {name} after {elapsed:.0f} s"}
     return {"case": case, "impl": impl, "error": (out.stderr or out.stdout).strip().splitlines()[-1:]}
 
 

@@ -300,7 +300,7 @@ def fit_spec(
     robust, target_accept = bool(s["robust"]), float(s["target_accept"])
     notes = list(notes)
     compiled = compiled_model(spec, robust=robust, target_accept=target_accept)
-    if s.get("tune") is None:  # the default depends on where the chains start: the model's
+    if s.get("tune") is None:  # the default depends on where nutpie starts, so on the model
         s["tune"] = default_tune(s["sampler"], from_mode="z_walk" in compiled.built.model.named_vars)
     if s["method"] == "advi":
         idata = _advi(

@@ -194,7 +194,7 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                     # What cumulative figures pin is the log of the mean rate, not the mean log
                     # rate: a wider walk (a larger tau) needs a lower mean log rate for the same
                     # counts (Jensen), so the level slid with log tau in the posterior
-                    # (correlation -0.45 to -0.73 at 10,000 reports: a curved ridge). So the
+                    # (correlation -0.43 to -0.73 at 10,000 reports: a curved ridge). So the
                     # drawn coordinate is the log of the rate averaged with the walk's weights
                     # (as the sources see it), and the level is that minus the walk's
                     # log-mean-exp there. The map has slope 1 in the drawn coordinate, so the
