@@ -167,9 +167,10 @@ def estimate(
     progressbar
         Show progress; default: only when attached to a terminal.
     method
-        ``"nuts"`` (default): MCMC, with diagnostics. ``"advi"``: a fast variational
-        approximation for previews: intervals are typically too narrow and nothing checks
-        convergence; never publish from it.
+        ``"nuts"`` (default): MCMC, with diagnostics. ``"advi"``: a variational approximation
+        for previews: its intervals can be far too narrow (small data) or too wide (10,000
+        reports), nothing checks convergence, and with nutpie installed it is often no faster
+        (docs/performance.md); never publish from it.
     robust
         For sources that now and then publish a wild figure: every source gets an outlier
         probability and each figure is, with it, a fabrication with much wider scatter (see
@@ -310,7 +311,7 @@ def fit_spec(
             progressbar=progressbar,
         )
         notes.append(
-            "Approximate fit (ADVI) for a preview: intervals are usually too narrow and there are no MCMC diagnostics; refit with method='nuts' before publishing."
+            "Approximate fit (ADVI) for a preview: its intervals can be far too narrow or too wide and there are no MCMC diagnostics; refit with method='nuts' before publishing."
         )
     else:
         idata = sample(
