@@ -302,7 +302,7 @@ def fit_spec(
     notes = list(notes)
     compiled = compiled_model(spec, robust=robust, target_accept=target_accept)
     if s.get("tune") is None:  # the default depends on where nutpie starts, so on the model
-        s["tune"] = default_tune(s["sampler"], from_mode="z_walk" in compiled.built.model.named_vars)
+        s["tune"] = default_tune(s["sampler"], from_mode=_starts_from_mode(compiled.built.model))
     if s["method"] == "advi":
         idata = _advi(
             compiled.built.model,
@@ -563,7 +563,7 @@ def _sample_nutpie(
     # Only where the reports pin a random walk (the cosine modes: about 1,000 reports and up),
     # the case measured. Small data keep nutpie's wide starts, which let R-hat see a second
     # mode (a robust fit's other reading of which figures are wild).
-    mode = _mode_start(ready, x0) if "z_walk" in model.named_vars else None
+    mode = _mode_start(ready, x0) if _starts_from_mode(model) else None
     if mode is not None:
         ready, mode = _turn_coverage(ready, model, mode)
     centre, spread = (x0, None) if mode is None else (mode, START_JITTER)
@@ -580,6 +580,12 @@ def _sample_nutpie(
         low_rank_modified_mass_matrix=True,
         save_warmup=False,
     )
+
+
+def _starts_from_mode(model: pm.Model) -> bool:
+    """Whether nutpie's chains start from the posterior's mode: where the reports pin a random
+    walk (the model has its cosine modes). :func:`default_tune` depends on it too."""
+    return "z_walk" in model.named_vars
 
 
 #: Spread of the chains' starts around the posterior's mode, on the sampling scale.

@@ -198,8 +198,7 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                     # drawn coordinate is the log of the rate averaged with the walk's weights
                     # (as the sources see it), and the level is that minus the walk's
                     # log-mean-exp there. The map has slope 1 in the drawn coordinate, so the
-                    # potential below gives the level its prior exactly. See
-                    # docs/performance.md.
+                    # potential gives the level its prior exactly. See docs/performance.md.
                     log_mean = pt.log(
                         (
                             pm.Data("walk_weights", walk_weights, dims=("free_quantity", "knot"))
@@ -207,6 +206,10 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                         ).sum(axis=1)
                     )
                     level = pm.Deterministic("level", level_seen - log_mean, dims="free_quantity")
+                    pm.Potential(
+                        "level_prior",
+                        -0.5 * (pt.sqr(level - mu0) - pt.sqr(seen - mu0)).sum() / LOG_TRUTH_SD**2,
+                    )
                 log_rate_free = level[:, None] + walk
             elif spec.n_knots > 1:
                 # No walk pinned by the reports: the same prior as standard-normal steps summed.
@@ -218,10 +221,6 @@ def build_model(spec: ModelSpec, *, robust: bool = False) -> BuiltModel:
                 log_rate_free = level[:, None] + tau[:, None] * walk
             else:
                 log_rate_free = level[:, None] * pt.ones((1, 1))
-            if anchor is not None:
-                pm.Potential(
-                    "level_prior", -0.5 * (pt.sqr(level - mu0) - pt.sqr(seen - mu0)).sum() / LOG_TRUTH_SD**2
-                )
             log_rate = _expand(log_rate_free, spec, free_pos, linked, log_ratio, axis_extra=True)
             log_rate = pm.Deterministic("log_rate", log_rate, dims=("quantity", "knot"))
             rate = pt.exp(log_rate)
