@@ -136,7 +136,7 @@ def fit_dataset(setup: Setup, seed: int) -> list[dict[str, Any]]:
             continue  # no report about it: the model has no such quantity
         draws = res.draws(t.party, t.category)
         rows.append({**base, "what": "quantity", "name": f"{t.party} {t.category}", **_score(draws, t.value)})
-    post = res.idata.posterior
+    post = res.posterior
     if "bias" in post:
         names = list(post["bias_row"].values)
         for b in sim.biases.itertuples():

@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pymc as pm  # noqa: E402
 
 import estimator as est  # noqa: E402
+from estimator import compat  # noqa: E402
 from estimator.fit import _nuts_step, compiled_model, sample  # noqa: E402
 from estimator.stats import convergence  # noqa: E402
 
@@ -98,7 +99,7 @@ def main() -> None:
     t_sample = time.perf_counter() - t
 
     t = time.perf_counter()
-    post = idata.posterior
+    post = compat.posterior(idata)
     ess = convergence(post[["N"]])[1]["N"].values
     if args.impl == "estimator":
         # What estimate() does after sampling: the Result, with its diagnostics of every
@@ -122,9 +123,10 @@ def main() -> None:
     else:
         rhat_ds = convergence(post)[0]
         rhat = max(float(np.nanmax(rhat_ds[v].values)) for v in rhat_ds.data_vars)
-    div = int(idata.sample_stats["diverging"].sum())
+    sample_stats = compat.group(idata, "sample_stats")
+    div = int(sample_stats["diverging"].sum())
     # Leapfrog steps per draw: with the gradient's cost, what sampling time is made of.
-    steps = idata.sample_stats.get("n_steps")
+    steps = sample_stats.get("n_steps")
     steps_per_draw = float(steps.mean()) if steps is not None else None
     n_med = np.median(post["N"].values.reshape(-1, post["N"].shape[-1]), axis=0)
     t_post = time.perf_counter() - t

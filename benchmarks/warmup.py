@@ -37,6 +37,7 @@ def main() -> None:
     import numpy as np
     import nutpie
 
+    from estimator import compat
     from estimator.constants import TARGET_ACCEPT
     from estimator.fit import _chain_starts, _mode_start, compiled_model
     from estimator.model.nutpie_cache import compile_nutpie
@@ -81,13 +82,14 @@ def main() -> None:
             seed=args.seed,
             target_accept=TARGET_ACCEPT,
             progress_bar=False,
-            low_rank_modified_mass_matrix=True,
+            **compat.nutpie_sample_options(),
             save_warmup=True,
             maxdepth=maxdepth,
         )
         sample_s = time.perf_counter() - t
-        warm = idata.warmup_sample_stats["n_steps"].values
-        post = idata.posterior
+        warm = compat.group(idata, "warmup_sample_stats")["n_steps"].values
+        post = compat.posterior(idata)
+        sample_stats = compat.group(idata, "sample_stats")
         rhat, bulk, _ = convergence(post)
         taus = [v for v in post.data_vars if v.startswith("tau")]
         print(
@@ -98,8 +100,8 @@ def main() -> None:
                     "sample_s": sample_s,
                     "warmup_steps": warm.sum(axis=1).tolist(),
                     "warmup_steps_first50": warm[:, :50].sum(axis=1).tolist(),
-                    "steps_per_draw": float(idata.sample_stats["n_steps"].mean()),
-                    "divergences": int(idata.sample_stats["diverging"].sum()),
+                    "steps_per_draw": float(sample_stats["n_steps"].mean()),
+                    "divergences": int(sample_stats["diverging"].sum()),
                     "min_ess_bulk_N": float(bulk["N"].min()),
                     "min_ess_bulk_tau": min((float(bulk[v].min()) for v in taus), default=None),
                     "max_r_hat": max(float(np.nanmax(rhat[v].values)) for v in rhat.data_vars),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from . import compat  # noqa: F401  # first: imports ArviZ and PyTensor quietly
 from .constants import KINDS
-from .errors import FigureError, FitWarning, ModelError, ReportError
+from .errors import CacheWarning, FigureError, FitWarning, ModelError, ReportError
 from .figures import Figure, parse_figure
 from .fit import DEFAULT_AGGREGATES, estimate
 from .io import read_reports
@@ -23,6 +24,7 @@ __all__ = [
     "Figure",
     "FigureError",
     "FitWarning",
+    "CacheWarning",
     "Link",
     "ModelError",
     "Report",

@@ -21,13 +21,13 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import pytensor.tensor as pt
 import xarray as xr
 from scipy import stats
 
+from . import compat
 from .constants import (
     LOG_TRUTH_SD,
     OUTLIER_SD,
@@ -84,13 +84,14 @@ def log_likelihood(result: Result) -> np.ndarray:
     >>> az.loo(result.idata, pointwise=True)  # doctest: +SKIP
     """
     idata = result.idata
-    if "log_likelihood" in idata.groups() and "report" in idata.log_likelihood:
-        return np.asarray(idata.log_likelihood["report"].transpose("chain", "draw", LL_DIM).values)
+    saved = compat.group(idata, "log_likelihood")
+    if saved is not None and "report" in saved:
+        return np.asarray(saved["report"].transpose("chain", "draw", LL_DIM).values)
     built = result.built
     free = built.model.free_RVs
     terms = [term for _rows, term in built.loglik.values()]
     fn = result._compile("loglik", lambda: pt.concatenate(terms))  # on the result's own data
-    post = idata.posterior
+    post = compat.posterior(idata)
     vals = [np.asarray(post[v.name].transpose("chain", "draw", ...).values) for v in free]
     nc, nd = vals[0].shape[:2]
     n = len(built.order)
@@ -104,7 +105,7 @@ def log_likelihood(result: Result) -> np.ndarray:
         coords={"chain": post["chain"].values, "draw": post["draw"].values, LL_DIM: np.arange(n)},
         name="report",
     )
-    idata.add_groups({"log_likelihood": xr.Dataset({"report": da})})
+    compat.add_group(idata, "log_likelihood", xr.Dataset({"report": da}))
     return out
 
 
@@ -142,19 +143,35 @@ def fabrication_prob(result: Result) -> np.ndarray:
 def _psis(log_ratios: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Smoothed normalised log weights (..., S) and Pareto k (...) of raw log ratios (..., S)."""
     r = np.asarray(log_ratios, dtype=float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ArviZ warns on high k; we report k instead
-        lw, k = az.psislw(r.copy())
-    lw, k = np.asarray(lw), np.asarray(k)
     # A report whose likelihood hardly varies over the draws (a bound far from every draw) has
-    # ratios that differ by less than rounding: the Pareto fit returns NaN there, but its
-    # weights are just the raw ones, as good as uniform, with no tail to smooth.
-    flat = ~np.isfinite(lw).all(axis=-1) | (np.ptp(r, axis=-1) < 1e-6)
-    if flat.any():
-        raw = r[flat] - r[flat].max(axis=-1, keepdims=True)
-        lw[flat] = raw - np.log(np.exp(raw).sum(axis=-1, keepdims=True))
-        k = np.where(flat, 0.0, k) if k.ndim else np.asarray(0.0)
+    # ratios that differ by less than rounding: there is no tail to fit (ArviZ returns NaN or
+    # refuses), and its weights are just the raw ones, as good as uniform.
+    flat = np.ptp(r, axis=-1) < 1e-6
+    raw = r - r.max(axis=-1, keepdims=True)
+    lw = raw - np.log(np.exp(raw).sum(axis=-1, keepdims=True))
+    k = np.zeros(r.shape[:-1])
+    if (~flat).any():
+        lw[~flat], k[~flat] = compat.psislw(r[~flat])
+    bad = ~np.isfinite(lw).all(axis=-1)
+    if bad.any():  # the Pareto fit failed: the raw weights, as for a flat report
+        lw[bad] = raw[bad] - np.log(np.exp(raw[bad]).sum(axis=-1, keepdims=True))
+        k[bad] = 0.0
     return lw, k
+
+
+def loo_pointwise(ll: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PSIS-LOO of each report from its log-likelihood (chain, draw, report): the expected log
+    predictive density left out and the Pareto k.
+
+    ArviZ's ``loo`` computes the same from the weights of :func:`_psis`, but with a relative
+    efficiency (mean ESS per draw) that only changes the length of the smoothed tail, and
+    arviz-stats refuses a whole fit when one report's likelihood is flat over the draws (a
+    bound no draw comes near), which :func:`_psis` handles. A test compares the two.
+    """
+    flat = ll.reshape(-1, ll.shape[-1]).T  # (report, S)
+    lw, k = _psis(-flat)
+    top = (lw + flat).max(axis=1, keepdims=True)
+    return (top[:, 0] + np.log(np.exp(lw + flat - top).sum(axis=1))), k
 
 
 def _wquantile(x: np.ndarray, w: np.ndarray, p: float | np.ndarray) -> np.ndarray:
@@ -207,7 +224,8 @@ def report_checks(result: Result) -> pd.DataFrame:
 
     Columns (one row per report, in the order given):
 
-    - ``elpd_loo``: its pointwise expected log predictive density left out (``az.loo``);
+    - ``elpd_loo``: its pointwise expected log predictive density left out (PSIS-LOO, as
+      ArviZ's ``loo``: :func:`loo_pointwise`);
     - ``pareto_k``: PSIS shape; above 0.7 the report is so influential that the leave-one-out
       numbers below are approximate (refit without it to be sure);
     - ``loo_pit``: probability, predicted from the other reports, of a figure at or below it;
@@ -223,11 +241,7 @@ def report_checks(result: Result) -> pd.DataFrame:
     """
     spec = result.spec
     ll = log_likelihood(result)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # high-k warnings: pareto_k is in the table
-        loo = az.loo(result.idata, pointwise=True, var_name="report")
-    elpd = np.asarray(loo.loo_i.values)
-    k_full = np.asarray(loo.pareto_k.values)
+    elpd, k_full = loo_pointwise(ll)
     ll_thin = result._thin(ll)  # (S, n), the draws of the other per-report tables
     lw, _ = _psis(-ll_thin.T)  # (n, S)
     w = np.exp(lw - lw.max(axis=1, keepdims=True))
@@ -443,7 +457,7 @@ def plot_influence(
 # --- prior sensitivity --------------------------------------------------------------------------
 def _bias_log_prior(result: Result) -> np.ndarray:
     """Log density (up to a constant) of the bias priors at each thinned draw: (S,)."""
-    post = result.idata.posterior
+    post = compat.posterior(result.idata)
     spec = result.spec
     total = None
     if "z_bias" in post:

@@ -47,3 +47,7 @@ class ModelError(ValueError):
 
 class FitWarning(UserWarning):
     """The sampler's diagnostics are out of bounds: the numbers should not be published as is."""
+
+
+class CacheWarning(UserWarning):
+    """A compiled model cannot be kept between runs: fits stay correct, only slower to start."""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pymc as pm
 
+from . import compat
 from .constants import CHAINS, DENSE_MAX, DRAWS, INTERVAL_PROB, KNOT_DAYS, TARGET_ACCEPT, TUNE, TUNE_NUTPIE
 from .errors import ModelError, Problem, ReportError
 from .model import disk_cache
@@ -48,7 +49,7 @@ def check_choice(name: str, value: object, options: Sequence[str]) -> None:
 SAMPLER_PACKAGES = {
     "nutpie": ("nutpie", "nutpie"),
     "numpyro": ("numpyro", "numpyro"),
-    "blackjax": ("blackjax", None),
+    "blackjax": ("blackjax", "blackjax"),
 }
 
 
@@ -457,6 +458,14 @@ def sample(
     with model, warnings.catch_warnings():
         # PyMC's own convergence messages are replaced by Result.check(), which names quantities.
         warnings.filterwarnings("ignore", message=".*[Tt]he number of samples is too small.*")
+        # PyMC starts its chains' processes with fork; Python 3.12 and later warn when the
+        # parent has threads (Numba's and OpenBLAS's pools, idle at that point). Nothing a user
+        # can act on; PyMC's own choice (docs/compatibility.md).
+        warnings.filterwarnings(
+            "ignore",
+            message=r"This process \(pid=\d+\) is multi-threaded, use of fork\(\)",
+            category=DeprecationWarning,
+        )
         if sampler == "nutpie":
             return _sample_nutpie(
                 compiled,
@@ -555,7 +564,7 @@ def _sample_nutpie(
         compiled.nutpie = compile_nutpie(model, structure=compiled.built.key or None, jitter_rvs=set())
     # Only the data the compiled functions read: PyTensor's rewrites drop an array no term
     # uses (the ranges' widths when no report is a range), and nutpie refuses unknown names.
-    known = compiled.nutpie.shared_data
+    known = compat.nutpie_data_names(compiled.nutpie)
     values = {v.name: v.get_value() for v in model.data_vars if v.name in known}
     seed = int(np.random.default_rng(random_seed).integers(2**31))
     ready = compiled.nutpie.with_data(**values)
@@ -577,7 +586,7 @@ def _sample_nutpie(
         seed=seed,
         target_accept=target_accept,
         progress_bar=progressbar,
-        low_rank_modified_mass_matrix=True,
+        **compat.nutpie_sample_options(),
         save_warmup=False,
     )
 
@@ -655,14 +664,14 @@ def _turn_coverage(ready: Any, model: pm.Model, x: np.ndarray) -> tuple[Any, np.
     2,013 (docs/performance.md). Unchanged where the model has no such lists or nutpie's
     internals are not the ones known.
     """
-    if "coverage_shift" not in ready.shared_data:
+    if "coverage_shift" not in compat.nutpie_data_names(ready):
         return ready, x
     values = _compiled_expand(ready, x)
     if values is None or "coverage" not in values or "coverage_seen_logodds__" not in values:
         return ready, x
     cover = np.clip(values["coverage"], 1e-12, TURN_COVERAGE_MAX)
     shift = 1.0 / (1.0 - cover)
-    at = float(ready.shared_data["coverage_shift_weights"] @ values["bias"])
+    at = float(compat.nutpie_data(ready, "coverage_shift_weights") @ values["bias"])
     ready = ready.with_data(coverage_shift=shift, coverage_shift_at=at)
     set_fit_data(model, {"coverage_shift": shift, "coverage_shift_at": at})
     names, slices, _shapes = ready.shape_info

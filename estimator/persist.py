@@ -3,7 +3,8 @@
 The file is a zip archive with two members:
 
 ``idata.nc``
-    The ArviZ InferenceData (posterior, sample_stats, constant_data) as netCDF (h5netcdf).
+    The posterior (posterior, sample_stats, constant_data) as netCDF groups (h5netcdf; see
+    :mod:`.compat`).
 ``result.json``
     The format version, the package version that wrote it, and everything needed to rebuild
     the model: reports, sources, links, stance priors, settings (aggregates included) and
@@ -30,10 +31,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
+from . import compat
 from .errors import ModelError
 from .model.spec import Link
 from .reports import Report, Source
@@ -170,7 +171,7 @@ def save(result: Any, path: str | os.PathLike[str]) -> Path:
     text = json.dumps(_encode(meta), indent=1, allow_nan=False)
     with tempfile.TemporaryDirectory() as tmp:
         nc = Path(tmp) / IDATA_MEMBER
-        result.idata.to_netcdf(str(nc), engine="h5netcdf")
+        compat.write_netcdf(result.idata, nc)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
             z.writestr(META_MEMBER, text)
             z.write(nc, IDATA_MEMBER)
@@ -221,8 +222,7 @@ def load(path: str | os.PathLike[str]) -> Any:
             meta = json.loads(z.read(META_MEMBER).decode("utf-8"), object_hook=_decode)
             with tempfile.TemporaryDirectory() as tmp:
                 z.extract(IDATA_MEMBER, tmp)
-                with az.rc_context({"data.load": "eager"}):  # read it all before the file goes
-                    idata = az.from_netcdf(str(Path(tmp) / IDATA_MEMBER), engine="h5netcdf")
+                idata = compat.read_netcdf(Path(tmp) / IDATA_MEMBER)  # all read before the file goes
     except (zipfile.BadZipFile, KeyError) as e:
         raise ModelError(
             f"cannot load {path}: it is not a file written by estimator's save() ({e})."
@@ -260,7 +260,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     )
     built = build_model(spec, robust=bool(settings.get("robust", False)))
     set_fit_data(built.model, meta.get("fit_data", {}))
-    missing = [v.name for v in built.model.free_RVs if v.name not in idata.posterior]
+    missing = [v.name for v in built.model.free_RVs if v.name not in compat.posterior(idata)]
     if missing:
         # e.g. a robust fit saved before robust=True became the outlier mixture (2026-11-26),
         # when it was Student-t noise: that posterior has no outlier_prob.

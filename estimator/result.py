@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import pytensor
 
+from . import compat
 from .checks import PRIOR_DOMINATED_RATIO
 from .constants import (
     INTERVAL_PROB,
@@ -90,7 +90,7 @@ class Result:
 
     spec: ModelSpec
     built: BuiltModel
-    idata: az.InferenceData
+    idata: compat.Posterior
     sources_given: list[Source] = field(default_factory=list)
     reports_given: list[Report] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
@@ -102,7 +102,7 @@ class Result:
         *,
         spec: ModelSpec,
         built: BuiltModel,
-        idata: az.InferenceData,
+        idata: compat.Posterior,
         sources: Sequence[Source],
         reports: Sequence[Report],
         settings: dict[str, Any],
@@ -117,10 +117,9 @@ class Result:
         self.data = {v.name: v.get_value(borrow=False) for v in built.model.data_vars}
         if bool(settings.get("robust")) != bool(getattr(built, "robust", False)):
             raise ModelError("the model given to Result was not built with the fit's robust setting.")
+        post = compat.group(idata, "posterior")
         size = (
-            len(spec.kind) * idata.posterior.sizes.get("chain", 1) * idata.posterior.sizes.get("draw", 1)
-            if "posterior" in idata.groups()
-            else 0
+            len(spec.kind) * post.sizes.get("chain", 1) * post.sizes.get("draw", 1) if post is not None else 0
         )
         if eager and 0 < size <= EAGER_LOGLIK_MAX:
             # The per-report log-likelihood goes into idata now, not lazily, so that a saved
@@ -129,6 +128,12 @@ class Result:
             from .checks import log_likelihood
 
             log_likelihood(self)
+
+    @property
+    def posterior(self) -> Any:
+        """The posterior draws as an xarray Dataset (``idata``'s ``posterior`` group, whichever
+        ArviZ made ``idata``)."""
+        return compat.posterior(self.idata)
 
     # --- quantities -------------------------------------------------------------------------
     @cached_property
@@ -147,7 +152,7 @@ class Result:
 
     def _leaf_draws(self) -> np.ndarray:
         """Posterior of every leaf at ``as_of``: (chain, draw, leaf)."""
-        return np.asarray(self.idata.posterior["N"].transpose("chain", "draw", "quantity").values)
+        return np.asarray(self.posterior["N"].transpose("chain", "draw", "quantity").values)
 
     def draws(self, party: str, category: str) -> np.ndarray:
         """Posterior draws (chain, draw) of one quantity at ``as_of``."""
@@ -193,7 +198,7 @@ class Result:
         with ``robust=True`` also ``outlier_prob_median``, the share of the source's figures
         the fit reads as fabrications."""
         prob = self._prob(prob)
-        spec, post = self.spec, self.idata.posterior
+        spec, post = self.spec, self.posterior
         outlier = post["outlier_prob"].values if "outlier_prob" in post else None
         bias = np.exp(post["bias"].values) if "bias" in post else None
         noise = post["noise"].values
@@ -326,7 +331,7 @@ class Result:
         if len(dates) == 0 or dates[-1].date() != spec.as_of:
             dates = dates.append(pd.DatetimeIndex([pd.Timestamp(spec.as_of)]))
         t = np.array([(d.date() - spec.start).days for d in dates], dtype=float)
-        rate = self._thin(np.exp(self.idata.posterior["log_rate"].values))  # (draw, leaf, knot)
+        rate = self._thin(np.exp(self.posterior["log_rate"].values))  # (draw, leaf, knot)
         n = cumulative_at(rate, t, spec.knot_days)  # (draw, leaf, day)
         lo, hi = (1 - prob) / 2, (1 + prob) / 2
         frames = []
@@ -401,7 +406,7 @@ class Result:
     @cached_property
     def diagnostics(self) -> dict[str, Any]:
         """Divergences, max R-hat, min bulk and tail ESS (over every parameter), min BFMI."""
-        post = self.idata.posterior
+        post = self.posterior
         names = [v for v in post.data_vars if v not in ("log_rate",)]
         rhat, ess_b, ess_t = convergence(post[names])  # NaN for constant elements, skipped below
 
@@ -413,7 +418,7 @@ class Result:
         max_rhat, rhat_var = _extreme(rhat, np.nanmax)
         min_bulk, bulk_var = _extreme(ess_b, np.nanmin)
         min_tail, tail_var = _extreme(ess_t, np.nanmin)
-        stats = getattr(self.idata, "sample_stats", None)  # absent after an ADVI preview
+        stats = compat.group(self.idata, "sample_stats")  # absent after an ADVI preview
         div = int(stats["diverging"].sum()) if stats is not None and "diverging" in stats else 0
         energy = stats.get("energy") if stats is not None else None
         bfmi = float(np.min(stats_bfmi(energy.values))) if energy is not None else float("nan")
@@ -558,7 +563,7 @@ class Result:
 
     def _over_draws(self, fn: Any) -> list[Any]:
         """``fn`` (from :meth:`_compile`) evaluated at each thinned posterior draw."""
-        post = self.idata.posterior
+        post = self.posterior
         vals = [self._thin(post[v.name].values) for v in self.built.model.free_RVs]
         return [fn(*[v[i] for v in vals]) for i in range(vals[0].shape[0])]
 

@@ -4,7 +4,6 @@ import dataclasses
 import math
 import warnings
 
-import arviz as az
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,7 +12,7 @@ import numpy as np
 import pytest
 
 import estimator as est
-from estimator import checks
+from estimator import checks, compat
 from estimator.constants import OUTLIER_PRIOR
 from estimator.report.content import _method, _reports
 
@@ -72,16 +71,24 @@ def test_log_likelihood_group_feeds_arviz_loo(planted):
     _, res = planted
     ll = checks.log_likelihood(res)
     assert ll.shape == (2, 300, len(res.spec.clean))
-    assert "log_likelihood" in res.idata.groups()
+    assert "log_likelihood" in compat.groups(res.idata)
     with warnings.catch_warnings():
-        # High Pareto k (14 reports, one absurd) and, from ArviZ's Pareto fit, a division by
-        # zero for the bound no draw comes near (its log-likelihood is 0 to 1e-7 everywhere).
-        warnings.simplefilter("ignore", UserWarning)
+        # From ArviZ's Pareto fit, a division by zero for the bound no draw comes near (its
+        # log-likelihood is 0 to 1e-7 everywhere).
         warnings.simplefilter("ignore", RuntimeWarning)
-        loo = az.loo(res.idata, pointwise=True, var_name="report")
-    assert loo.loo_i.shape == (len(res.spec.clean),)
+        elpd, k = compat.loo_pointwise(res.idata, "report")
+    assert elpd.shape == k.shape == (len(res.spec.clean),)
+    # The package's own PSIS-LOO agrees with ArviZ's (which takes the relative efficiency into
+    # the smoothed tail's length; here no report is flat over the draws).
+    ours, our_k = checks.loo_pointwise(ll)
+    np.testing.assert_allclose(ours, elpd, rtol=0.02, atol=0.02)
+    # The flat bound has no tail to fit: k = 0 here (its weights are uniform), where ArviZ 0.x
+    # fits one to rounding noise and arviz-stats gives NaN.
+    fitted = (our_k > 0) & np.isfinite(k)
+    assert fitted.sum() >= len(k) - 1
+    np.testing.assert_allclose(our_k[fitted], k[fitted], atol=0.15)
     # The elementwise terms add up to the model's likelihood Potentials at a draw.
-    post = res.idata.posterior
+    post = res.posterior
     point = {v.name: post[v.name].values[0, 0] for v in res.built.model.free_RVs}
     fn = res.built.model.compile_fn(
         sum(res.built.model[f"loglik_{k}"] for k in res.built.loglik), inputs=res.built.model.free_RVs
@@ -247,7 +254,7 @@ def test_log_likelihood_survives_save_and_load(planted, tmp_path):
     before = res.reports()
     path = res.save(tmp_path / "fit.zip")
     back = est.load(path)
-    assert "log_likelihood" in back.idata.groups()
+    assert "log_likelihood" in compat.groups(back.idata)
     after = back.reports()
     np.testing.assert_allclose(after.elpd_loo, before.elpd_loo)
     np.testing.assert_array_equal(after.outlier, before.outlier)
@@ -263,7 +270,7 @@ def test_psis_weights_of_a_report_the_draws_hardly_tell_apart_are_uniform():
     assert np.isfinite(lw).all()
     np.testing.assert_allclose(np.exp(lw[0]), 1 / 600, rtol=1e-6)
     assert k[0] == 0.0
-    ref_lw, ref_k = az.psislw(ordinary[None, :].copy())
+    ref_lw, ref_k = compat.psislw(ordinary[None, :])
     np.testing.assert_allclose(lw[1], ref_lw[0])
     assert k[1] == pytest.approx(float(ref_k[0]))
 
@@ -289,19 +296,19 @@ def test_results_of_one_model_share_its_functions_and_each_uses_its_own_data(pla
     ll_second = checks.log_likelihood(second)
     assert _FUNCTIONS[model]["loglik C"] is functions["loglik C"]  # not compiled again
     # The second result's terms add up to the model's likelihood (which now holds its data).
-    point = {v.name: second.idata.posterior[v.name].values[0, 0] for v in model.free_RVs}
+    point = {v.name: second.posterior[v.name].values[0, 0] for v in model.free_RVs}
     fn = model.compile_fn(sum(model[f"loglik_{k}"] for k in second.built.loglik), inputs=model.free_RVs)
     assert ll_second[0, 0].sum() == pytest.approx(float(fn(point)), rel=1e-8)
     # The first result, computed again after the second fit, still reads its own data.
-    del first.idata.log_likelihood
+    compat.drop_group(first.idata, "log_likelihood")
     np.testing.assert_array_equal(checks.log_likelihood(first), ll_first)
     # ... which matters: the second result's data at the first result's draws give other values.
     first_data = first.data
     try:
         first.data = second.data
-        del first.idata.log_likelihood
+        compat.drop_group(first.idata, "log_likelihood")
         assert not np.allclose(checks.log_likelihood(first), ll_first)
     finally:
         first.data = first_data
-        del first.idata.log_likelihood
+        compat.drop_group(first.idata, "log_likelihood")
         checks.log_likelihood(first)

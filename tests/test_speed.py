@@ -7,13 +7,15 @@ from unittest import mock
 
 import numpy as np
 import pymc as pm
+import pytest
 
 import estimator as est
+from estimator import compat
 
 
 def scaled(reports, factor):
     out = []
-    for r in reports:
+    for r in (r.resolved() for r in reports):
         if r.kind == "range":
             out.append(dataclasses.replace(r, low=round(r.low * factor), high=round(r.high * factor)))
         elif r.value >= 30:
@@ -116,7 +118,9 @@ def test_reports_added_reuse_the_compiled_model_and_give_the_fresh_fit():
     np.testing.assert_allclose(reused.reports()["pred_median"], fresh.reports()["pred_median"], rtol=1e-9)
     # The per-report log-likelihood follows the reports, not the compiled model's first data.
     np.testing.assert_allclose(
-        reused.idata.log_likelihood["report"].values, fresh.idata.log_likelihood["report"].values, rtol=1e-9
+        compat.group(reused.idata, "log_likelihood")["report"].values,
+        compat.group(fresh.idata, "log_likelihood")["report"].values,
+        rtol=1e-9,
     )
 
 
@@ -126,6 +130,7 @@ def _fit(sim, **kw):
         return est.estimate(sim.reports, sources=sim.sources, random_seed=3, **kw)
 
 
+@pytest.mark.slow
 def test_advi_preview_is_close_to_nuts_and_says_it_is_approximate():
     sim = est.simulate(n_reports=30, temporal=False, random_seed=8)
     nuts = _fit(sim, draws=500, tune=500, chains=2).summary()
@@ -184,7 +189,7 @@ def test_nutpie_gives_the_same_posterior_as_pymc():
     c_fn = pytensor.function(
         built.model.free_RVs, terms, givens=givens, on_unused_input="ignore", mode="FAST_RUN"
     )
-    post = fit_b.idata.posterior
+    post = fit_b.posterior
     for c, d in ((0, 0), (1, 999)):
         by_c = np.empty(len(built.order))
         by_c[built.order] = c_fn(*[post[v.name].values[c, d] for v in built.model.free_RVs])
@@ -194,6 +199,7 @@ def test_nutpie_gives_the_same_posterior_as_pymc():
     np.testing.assert_array_equal(again["median"].to_numpy(), b["median"].to_numpy())
 
 
+@pytest.mark.slow
 def test_lists_coverage_turns_with_the_biases_from_the_mode(tmp_path):
     """Where the level is drawn as the sources see it, each list's coverage is drawn to move
     with the biases (build._coverage_seen); nutpie's fit sets how much from the posterior's
@@ -212,7 +218,7 @@ def test_lists_coverage_turns_with_the_biases_from_the_mode(tmp_path):
     assert (shift > 1.0).all() and shift.max() <= 20.0 + 1e-9 and np.isfinite(at)
     # The coverage in nutpie's trace is the one the PyMC model's data give (which the result's
     # per-report functions read): logit(coverage) = logit(seen) + shift * (w . bias - at).
-    post = res.idata.posterior
+    post = res.posterior
     w = res.data["coverage_shift_weights"]
     seen, bias = post["coverage_seen"].values, post["bias"].values
     logit = np.log(seen) - np.log1p(-seen) + shift * ((bias @ w)[..., None] - at)
@@ -221,14 +227,14 @@ def test_lists_coverage_turns_with_the_biases_from_the_mode(tmp_path):
     # The turn keeps the point: the same density, a gradient still nil, the same coverage.
     entry = compiled_model(res.spec, robust=False, target_accept=res.settings["target_accept"])
     ready = entry.nutpie.with_data(
-        **{n: v for n, v in res.data.items() if n in entry.nutpie.shared_data}
+        **{n: v for n, v in res.data.items() if n in compat.nutpie_data_names(entry.nutpie)}
         | {"coverage_shift": np.zeros_like(shift)}
     )
     mode = _mode_start(ready, ready.initial_point_func(0))
     turned, x = _turn_coverage(ready, model, mode)
     before, after = _compiled_expand(ready, mode), _compiled_expand(turned, x)
     np.testing.assert_allclose(
-        turned.shared_data["coverage_shift"], 1 / (1 - np.minimum(before["coverage"], 0.95))
+        compat.nutpie_data(turned, "coverage_shift"), 1 / (1 - np.minimum(before["coverage"], 0.95))
     )
     for name in ("coverage", "bias", "level", "N"):
         np.testing.assert_allclose(after[name], before[name], rtol=1e-10)
@@ -284,6 +290,7 @@ def test_influence_refits_reuse_the_compiled_model_and_match_a_fit_without_the_s
     assert row["n_reports"] == 2 and row["shift"] < 0
 
 
+@pytest.mark.slow
 def test_small_models_get_a_dense_mass_matrix_and_large_ones_a_diagonal():
     from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt, QuadPotentialFullAdapt
 
@@ -424,6 +431,7 @@ _NEW_PROCESS = """
 import hashlib, json, sys, warnings
 import numpy as np
 import estimator as est
+from estimator import compat
 from estimator.fit import compiled_model
 from estimator.model import disk_cache, nutpie_cache
 from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
@@ -439,15 +447,15 @@ fit = est.estimate(
 nutpie = compiled_model(fit.spec, robust=False, target_accept=fit.settings["target_accept"]).nutpie
 callbacks = [nutpie.compiled_logp_func, nutpie.compiled_expand_func]
 draws = hashlib.sha256()
-for name in sorted(fit.idata.posterior.data_vars):
-    draws.update(np.ascontiguousarray(fit.idata.posterior[name].values).tobytes())
+for name in sorted(fit.posterior.data_vars):
+    draws.update(np.ascontiguousarray(fit.posterior[name].values).tobytes())
 print(json.dumps({
     "hits": [c._cache_hits for c in callbacks],
     "keys": [CACHED_SRC_FUNCTIONS.get(f) for c in callbacks for f in (c._pyfunc, c._pyfunc.__globals__["body"].py_func)],
     "draws": draws.hexdigest(),
     "graphs": disk_cache.LAST["nutpie"]["how"],
     "graphs_path": str(disk_cache.LAST["nutpie"]["path"]),
-    "loglik": hashlib.sha256(np.ascontiguousarray(fit.idata.log_likelihood["report"].values).tobytes()).hexdigest(),
+    "loglik": hashlib.sha256(np.ascontiguousarray(compat.group(fit.idata, "log_likelihood")["report"].values).tobytes()).hexdigest(),
     "loglik_graph": disk_cache.LAST["loglik NUMBA"]["how"],
     "loglik_path": str(disk_cache.LAST["loglik NUMBA"]["path"]),
 }))
@@ -642,6 +650,64 @@ def test_nutpie_fits_data_whose_model_holds_arrays_no_term_reads():
         fit = est.estimate(reports, mode="static", **{**_SMALL_COUNT_FIT, "random_seed": 3})
     entry = compiled_model(fit.spec, robust=False, target_accept=fit.settings["target_accept"])
     assert "width" in {v.name for v in entry.built.model.data_vars}
-    assert "width" not in entry.nutpie.shared_data
+    assert "width" not in compat.nutpie_data_names(entry.nutpie)
     row = fit.summary().set_index("category").loc["killed"]
     assert 500 < row["median"] < 2_000
+
+
+def _nato_killed_median(nato, reports, sampler):
+    fit = est.estimate(
+        reports,
+        sources=nato.SOURCES,
+        links=est.CASUALTY_LINKS,
+        start=nato.START,
+        sampler=sampler,
+        draws=300,
+        tune=500,
+        chains=2,
+        random_seed=4,
+        progressbar=False,
+    )
+    return fit.summary().set_index(["party", "category"]).loc[("Russia", "killed"), "median"]
+
+
+@pytest.mark.parametrize("sampler", ["nutpie", "pymc"])
+def test_a_refit_of_a_compiled_model_samples_its_own_data(nato_example, sampler):
+    """The same structure fitted twice, the second time with every figure but one ten times
+    higher: the second posterior follows its own figures, on every supported nutpie (nutpie
+    0.16.9 keys a compiled model's data by keys of its own, not by name; a refit that looked
+    them up by name sampled the first fit's data)."""
+    if sampler == "nutpie":
+        pytest.importorskip("nutpie")
+    reports = list(nato_example.REPORTS)
+    tenfold = scaled(reports[:-1], 10.0) + reports[-1:]
+    assert tenfold[:-1] != reports[:-1]
+    with counting_compiles():
+        first = _nato_killed_median(nato_example, reports, sampler)
+        second = _nato_killed_median(nato_example, tenfold, sampler)
+    assert 6.0 < second / first < 14.0, (first, second)
+
+
+@pytest.mark.slow
+def test_a_refit_follows_its_data_with_nutpies_own_compile_too(nato_example, monkeypatch):
+    """Where the cached compile cannot follow nutpie's internals, nutpie's own compile is used:
+    it says so once, in words, and refits still sample their own data."""
+    pytest.importorskip("nutpie")
+    from collections import OrderedDict
+
+    from estimator import fit
+    from estimator.model import nutpie_cache
+
+    def fail(*args, **kwargs):
+        raise TypeError("internals this version does not know")
+
+    monkeypatch.setattr(nutpie_cache, "_compile", fail)
+    monkeypatch.setattr(nutpie_cache, "_SAID_NOT_CACHED", False)
+    monkeypatch.setattr(fit, "_COMPILED", OrderedDict())  # compile again, here
+    reports = list(nato_example.REPORTS)
+    warnings.simplefilter("ignore", est.FitWarning)  # short chains: only the medians matter here
+    with pytest.warns(est.CacheWarning, match="uses nutpie's own compile") as said:
+        first = _nato_killed_median(nato_example, reports, "nutpie")
+        second = _nato_killed_median(nato_example, scaled(reports[:-1], 10.0) + reports[-1:], "nutpie")
+    assert sum(issubclass(w.category, est.CacheWarning) for w in said) == 1
+    assert 6.0 < second / first < 14.0, (first, second)

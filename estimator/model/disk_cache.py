@@ -132,7 +132,7 @@ def load(structure: Any, name: str, model_fingerprint: tuple) -> dict | None:
 def store(structure: Any, name: str, model_fingerprint: tuple, entry: dict) -> None:
     """Keep ``entry`` (whose PyTensor functions are slimmed in place) as ``name``'s for
     ``structure``."""
-    from pytensor.compile.function.types import Function
+    from pytensor.compile import Function
 
     LAST[name] = {"how": "built", "path": None}
     path = directory() / f"{key(structure, name)}.pkl"

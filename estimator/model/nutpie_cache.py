@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import compat
+from ..errors import CacheWarning
 from . import disk_cache
 
 #: Bump when the generated callbacks or the digamma below change: part of their cache keys.
@@ -292,9 +294,29 @@ def compile_nutpie(model, *, structure: Any = None, **kwargs):
     with config.change_flags(numba__fastmath=False):
         try:
             return _compile(model, structure=structure, **kwargs)
-        except Exception as err:  # noqa: BLE001  # pragma: no cover
-            warnings.warn(f"nutpie's compile is not cached ({err!r})", RuntimeWarning, stacklevel=2)
+        except Exception as err:  # noqa: BLE001
+            _say_not_cached(err)
             return nutpie.compile_pymc_model(model, **kwargs)
+
+
+#: Whether this process has said that nutpie's compile could not be cached (said once).
+_SAID_NOT_CACHED = False
+
+
+def _say_not_cached(err: Exception) -> None:
+    """Warn once per process that nutpie's own compile is used instead of the cached one."""
+    global _SAID_NOT_CACHED
+    if _SAID_NOT_CACHED:
+        return
+    _SAID_NOT_CACHED = True
+    warnings.warn(
+        "nutpie's compiled model cannot be kept on disk with this nutpie "
+        f"({type(err).__name__}: {err}); estimator uses nutpie's own compile instead. The "
+        "numbers are the same, but each new process compiles the model again (about 45 s). "
+        "Installing the nutpie version in docs/compatibility.md restores the cache.",
+        CacheWarning,
+        stacklevel=3,
+    )
 
 
 def _compile(model, *, structure=None, jitter_rvs=None, var_names=None):
@@ -309,7 +331,7 @@ def _compile(model, *, structure=None, jitter_rvs=None, var_names=None):
             model=model, default_strategy="support_point", jitter_rvs=jitter_rvs, return_transformed=True
         )
     )
-    n_dim, n_expanded, logp_pt, expand_pt, initial_point_fn, shape_info = _functions(
+    n_dim, n_expanded, logp_pt, expand_pt, initial_point_fn, shape_info, reparameterized = _functions(
         model, point_fn, structure=structure, var_names=var_names
     )
     shared_data, shared_vars = {}, {}
@@ -320,7 +342,7 @@ def _compile(model, *, structure=None, jitter_rvs=None, var_names=None):
         shared_vars[var.name] = var
     for value in shared_data.values():
         value.flags.writeable = False
-    user_data = cp.make_user_data(shared_vars, shared_data)
+    user_data = compat.nutpie_user_data(shared_vars, shared_data)
     words = 2 * len(shared_data) + sum(v.ndim for v in shared_data.values())
     if user_data.dtype.itemsize != 8 * words:  # not the record the callbacks read
         raise TypeError(f"nutpie's data record has {user_data.dtype.itemsize} bytes, expected {8 * words}")
@@ -351,21 +373,25 @@ def _compile(model, *, structure=None, jitter_rvs=None, var_names=None):
         shared_data,
         sizes,
     )
-    dims, coords = cp._prepare_dims_and_coords(model, shape_info)
+    dims, coords = compat.nutpie_dims_and_coords(model, shape_info, reparameterized)
     return cp.CompiledPyMCModel(
-        _n_dim=n_dim,
-        dims=dims,
-        _coords=coords,
-        _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)},
-        compiled_logp_func=logp_c,
-        compiled_expand_func=expand_c,
-        initial_point_func=initial_point_fn,
-        shared_data=shared_data,
-        user_data=user_data,
-        n_expanded=n_expanded,
-        shape_info=shape_info,
-        logp_func=logp_pt,
-        expand_func=expand_pt,
+        **compat.nutpie_model_fields(
+            _n_dim=n_dim,
+            dims=dims,
+            _coords=coords,
+            _shapes={name: tuple(shape) for name, _, shape in zip(*shape_info, strict=True)},
+            compiled_logp_func=logp_c,
+            compiled_expand_func=expand_c,
+            initial_point_func=initial_point_fn,
+            shared_data=shared_data,
+            shared_vars=shared_vars,
+            reparameterized_names=reparameterized,
+            user_data=user_data,
+            n_expanded=n_expanded,
+            shape_info=shape_info,
+            logp_func=logp_pt,
+            expand_func=expand_pt,
+        )
     )
 
 
@@ -381,7 +407,8 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
     from nutpie import compile_pymc as cp
 
     def build() -> dict:
-        n_dim, n_expanded, logp_pt, expand_pt, _, shape_info = cp._make_functions(
+        # nutpie 0.16.9 and later also return the names of the transformed values.
+        n_dim, n_expanded, logp_pt, expand_pt, _, shape_info, *rest = cp._make_functions(
             model,
             mode="NUMBA",
             compute_grad=True,
@@ -395,6 +422,7 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
             "logp": logp_pt,
             "expand": expand_pt,
             "shape_info": shape_info,
+            "reparameterized": rest[0] if rest else [],
         }
 
     if structure is not None:
@@ -405,4 +433,12 @@ def _functions(model, point_fn, *, structure=None, var_names=None):
     names = [model.rvs_to_values[v].name for v in model.free_RVs]
     shape_of = dict(zip(entry["shape_info"][0], entry["shape_info"][2], strict=True))
     initial = cp._rv_dict_to_flat_array_wrapper(point_fn, names=names, shapes=[shape_of[n] for n in names])
-    return entry["n_dim"], entry["n_expanded"], entry["logp"], entry["expand"], initial, entry["shape_info"]
+    return (
+        entry["n_dim"],
+        entry["n_expanded"],
+        entry["logp"],
+        entry["expand"],
+        initial,
+        entry["shape_info"],
+        entry.get("reparameterized", []),
+    )

@@ -32,7 +32,7 @@ CHAIN_COLORS = ("#1f4e79", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 
 
 def _var_names(result: Any, var_names: Sequence[str] | None) -> list[str]:
-    post = result.idata.posterior
+    post = result.posterior
     if var_names is None:
         return [v for v in MAIN_PARAMETERS if v in post]
     names = list(var_names)
@@ -76,7 +76,7 @@ def diagnostics_data(
     if bins < 2:
         raise ModelError(f"bins={bins!r}: give at least 2 bins.")
     names = _var_names(result, var_names)
-    post = result.idata.posterior[names]
+    post = result.posterior[names]
     rhat, ess_b, ess_t = convergence(post)
     rows = []
     for v in names:
