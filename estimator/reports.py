@@ -130,7 +130,12 @@ def _has_numbers(r: Report) -> bool:
 
 
 def parse_date(value: DateLike) -> dt.date | None:
-    """ISO string, ``date``/``datetime``/``Timestamp`` or None -> ``date``; ValueError otherwise."""
+    """ISO string, ``date``/``datetime``/``Timestamp`` or None -> ``date``; ValueError otherwise.
+
+    A string must be an ISO date (``2022-03-30``) or date and time (``2022-03-30T12:00``,
+    ``2022-03-30 00:00:00``, as pandas writes dates), all of it: ``2022-03-30junk`` and
+    ``2022-03-31T99:99`` are refused.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, dt.datetime):
@@ -143,7 +148,14 @@ def parse_date(value: DateLike) -> dt.date | None:
         text = value.strip()
         if not text:
             return None
-        return dt.date.fromisoformat(text[:10])
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
+            return dt.datetime.fromisoformat(text).date()
+        except ValueError:
+            raise ValueError(f"cannot read {value!r} as a date") from None
     raise ValueError(f"cannot read {value!r} as a date")
 
 

@@ -259,3 +259,25 @@ def test_missing_required_columns(tmp_path: Path) -> None:
         read_reports(write(tmp_path, "source,figure\nNATO,6\n"))
     message = str(info.value)
     assert "no 'party' column" in message and "no 'category' column" in message
+
+
+def test_dates_with_anything_after_the_day_are_refused(tmp_path: Path) -> None:
+    text = (
+        "source,party,category,date,figure,published\n"
+        "A,Russia,killed,2022-03-30junk,500,2022-04-01\n"  # line 2
+        "B,Russia,killed,2022-03-30,600,2022-03-31T99:99\n"  # line 3
+        "C,Russia,killed,2022-03-31T12:00,700,2022-04-01 00:00:00\n"  # line 4: fine
+    )
+    with pytest.raises(ReportError) as info:
+        read_reports(write(tmp_path, text))
+    problems = info.value.problems
+    assert [(p.index, p.source) for p in problems] == [(2, "A"), (3, "B")]
+    assert "date '2022-03-30junk' is not a date" in problems[0].what
+    assert "published '2022-03-31T99:99' is not a date" in problems[1].what
+    # full ISO dates and times, and day-first dates with dayfirst=True, stay accepted
+    [report] = read_reports(write(tmp_path, text.splitlines()[0] + "\n" + text.splitlines()[3] + "\n"))
+    assert report.date == "2022-03-31T12:00"
+    good = "source,party,category,date,figure\nA,Russia,killed,30/03/2022,500\n"
+    assert read_reports(write(tmp_path, good), dayfirst=True)[0].date == dt.date(2022, 3, 30)
+    with pytest.raises(ReportError, match="'30/03/2022junk' is not a date"):
+        read_reports(write(tmp_path, good.replace("2022,", "2022junk,")), dayfirst=True)
