@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .constants import KINDS
-from .errors import FigureError, FitWarning, ModelError, ReportError
+from .errors import FigureError, FitWarning, ModelError, ReportError, ReportWarning
 from .figures import Figure, parse_figure
 from .fit import DEFAULT_AGGREGATES, estimate
 from .io import read_reports
@@ -27,6 +27,7 @@ __all__ = [
     "ModelError",
     "Report",
     "ReportError",
+    "ReportWarning",
     "Result",
     "Source",
     "Simulation",

@@ -219,7 +219,7 @@ def estimate(
     clean = validate(reports, aggregates=aggs, start=start_d)
 
     undated = [c for c in clean if c.date is None]
-    notes: list[str] = []
+    notes: list[str] = list(clean.notes)  # what validate warned about (duplicates, near names, far figures)
     if mode == "auto":
         temporal = not undated
         mixed = bool(undated) and len(undated) < len(clean)

@@ -102,7 +102,7 @@ def test_bad_csv_names_the_row_and_exits_2(tmp_path):
     (tmp_path / "bad.csv").write_text(BAD)
     proc = run("fit", tmp_path / "bad.csv")
     assert proc.returncode == 2
-    assert "report 3 (Russian MoD)" in proc.stderr and "almost many" in proc.stderr
+    assert "line 3 (Russian MoD)" in proc.stderr and "almost many" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
