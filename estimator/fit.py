@@ -23,6 +23,7 @@ from .model.build import BuiltModel, build_model, set_fit_data
 from .model.spec import Link, ModelSpec, build_spec
 from .reports import Report, Source, _did_you_mean, parse_date, validate
 from .result import Result
+from .settings import check_sampler_settings
 
 #: Aggregates every fit knows without being told; users may add their own or override these.
 DEFAULT_AGGREGATES: dict[str, tuple[str, ...]] = {
@@ -193,6 +194,7 @@ def estimate(
     >>> result = est.estimate(reports, sources=sources, random_seed=1)  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
+    check_sampler_settings(draws=draws, tune=tune, chains=chains, cores=cores, target_accept=target_accept)
     check_choice("mode", mode, MODES)
     check_choice("method", method, METHODS)
     sampler = default_sampler() if sampler is None else sampler
