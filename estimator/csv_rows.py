@@ -128,6 +128,8 @@ def read_table(
             "the file is empty",
             "Give a header line (source,party,category,...) and one report per line",
         )
+    while header and not header[-1].strip():
+        header.pop()  # a separator at the end of the header names no column
 
     def rows() -> Iterator[tuple[int, list[str] | Problem]]:
         line = reader.line_num + 1

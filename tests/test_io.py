@@ -425,3 +425,13 @@ def test_identical_rows_of_a_file_are_named_by_line(tmp_path: Path) -> None:
     with pytest.warns(ReportWarning, match="line 2 and line 4 are the same report"):
         reports = read_reports(path)
     assert len(reports) == 3  # reading keeps every row; the fit counts the copy once
+
+
+def test_a_separator_ending_the_header_and_the_rows_is_no_column(tmp_path: Path) -> None:
+    text = "source,party,category,figure,\nNATO,Russia,killed,7000,\nUN,Russia,killed,8000,x\n"
+    with pytest.raises(ReportError) as info:
+        read_reports(write(tmp_path, text))
+    [problem] = info.value.problems  # the unnamed column holds something on line 3 only
+    assert (problem.index, problem.what) == (3, "5 fields where the header has 4")
+    [report] = read_reports(write(tmp_path, text.rsplit("UN", 1)[0]))
+    assert (report.source, report.value) == ("NATO", 7000)
