@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import compat  # noqa: F401  # first: imports ArviZ and PyTensor quietly
 from .constants import KINDS
-from .errors import CacheWarning, FigureError, FitWarning, ModelError, ReportError
+from .errors import CacheWarning, FigureError, FitWarning, ModelError, ReportError, ReportWarning
 from .figures import Figure, parse_figure
 from .fit import DEFAULT_AGGREGATES, estimate
 from .io import read_reports
@@ -29,6 +29,7 @@ __all__ = [
     "ModelError",
     "Report",
     "ReportError",
+    "ReportWarning",
     "Result",
     "Source",
     "Simulation",

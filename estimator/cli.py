@@ -22,11 +22,15 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import FitWarning, ModelError, Problem, ReportError
+from .errors import FitWarning, ModelError, Problem, ReportError, ReportWarning
+from .fit import DEFAULT_AGGREGATES
+from .presets import CASUALTY_LINKS
 from .reports import Source
 
 #: Exit status of bad input.
 EXIT_BAD_INPUT = 2
+#: Structural priors ``--links`` names.
+LINK_PRESETS = {"casualty": CASUALTY_LINKS}
 #: Columns of a sources file; only ``name`` is required.
 SOURCE_COLUMNS = ("name", "affiliation", "bias_low", "bias_high", "noise", "reference")
 _TRUE = ("true", "yes", "y", "1")
@@ -171,7 +175,33 @@ def _parser() -> argparse.ArgumentParser:
         help="tuning steps per chain (default 500 with nutpie where the reports pin the truth's course, 1000 otherwise)",
     )
     f.add_argument("--chains", type=int, default=None, metavar="N", help="chains (default 4)")
+    f.add_argument(
+        "--cores",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes sampling in parallel (default: one per chain)",
+    )
     f.add_argument("--dayfirst", action="store_true", help="read dates written day first (24/02/2022)")
+    f.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the CSV file's encoding (default: its byte order mark's, else UTF-8), e.g. cp1252",
+    )
+    f.add_argument(
+        "--aggregate",
+        action="append",
+        default=[],
+        metavar="NAME=a+b+c",
+        help="declare an aggregate category, e.g. losses=killed+wounded+captured (repeatable); "
+        "casualties=killed+wounded+captured+missing is known without it",
+    )
+    f.add_argument(
+        "--links",
+        choices=sorted(LINK_PRESETS),
+        help="structural priors between categories: 'casualty' is estimator.CASUALTY_LINKS "
+        "(wounded, captured and missing as ratios of the killed)",
+    )
     f.add_argument(
         "--robust",
         action="store_true",
@@ -253,18 +283,31 @@ def _fit(args: argparse.Namespace) -> int:
             raise ModelError(f"cannot write {out}: the folder {Path(out).parent} does not exist.")
     if not Path(args.reports).is_file():
         raise FileNotFoundError(2, "No such file", args.reports)
-    reports = read_reports(args.reports, dayfirst=args.dayfirst)
+    aggregates = parse_aggregates(args.aggregate)
+    with warnings.catch_warnings(record=True) as seen:  # said now, before the fit's minutes
+        warnings.simplefilter("always", ReportWarning)
+        reports = read_reports(
+            args.reports,
+            dayfirst=args.dayfirst,
+            encoding=args.encoding,
+            aggregates={**DEFAULT_AGGREGATES, **aggregates},
+        )
+    for w in seen:
+        print(f"estimator: warning: {w.message}", file=sys.stderr)
     sources = read_sources(args.sources) if args.sources else []
     options: dict[str, Any] = {
-        k: getattr(args, k) for k in ("draws", "tune", "chains") if getattr(args, k) is not None
+        k: getattr(args, k) for k in ("draws", "tune", "chains", "cores") if getattr(args, k) is not None
     }
     if args.prob is not None:
         options["prob"] = args.prob
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)  # printed below, in words
+        warnings.simplefilter("ignore", ReportWarning)  # printed above, and in the notes below
         result = estimate(
             reports,
             sources=sources,
+            aggregates=aggregates,
+            links=LINK_PRESETS[args.links] if args.links else (),
             start=args.start,
             as_of=args.as_of,
             random_seed=args.seed,
@@ -285,6 +328,31 @@ def _fit(args: argparse.Namespace) -> int:
     if args.save:
         print(f"wrote {result.save(args.save)}")
     return 0
+
+
+def parse_aggregates(specs: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """``["losses=killed+wounded"]`` -> ``{"losses": ("killed", "wounded")}``; a ModelError
+    naming every one not written ``NAME=leaf+leaf``.
+
+    Examples
+    --------
+    >>> parse_aggregates(["losses=killed+wounded+captured"])
+    {'losses': ('killed', 'wounded', 'captured')}
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    bad = []
+    for spec in specs:
+        name, sep, leaves = spec.partition("=")
+        parts = tuple(x.strip() for x in leaves.split("+"))
+        if not sep or not name.strip() or not all(parts):
+            bad.append(repr(spec))
+            continue
+        out[name.strip()] = parts
+    if bad:
+        raise ModelError(
+            f"--aggregate {', '.join(bad)}: write NAME=leaf+leaf+..., e.g. --aggregate losses=killed+wounded+captured."
+        )
+    return out
 
 
 def _print_summary(result: Any) -> None:

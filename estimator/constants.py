@@ -118,3 +118,31 @@ DENSE_MAX = 100
 #: Diagnostics thresholds: a fit outside them warns.
 MAX_RHAT = 1.01
 MIN_ESS = 400
+
+#: Input checks (estimator.io, estimator.reports, estimator.screen).
+#: An error message lists at most this many problems and then their number: enough to see
+#: the pattern of what is wrong, few enough to read (a junk file printed 443 MB before).
+MAX_LISTED_PROBLEMS = 50
+#: Reading a file stops after this many bad rows: past that the file is most likely not a
+#: table of reports (wrong file, wrong separator), and checking the rest costs time and
+#: memory for no more insight.
+MAX_BAD_ROWS = 1000
+#: Files larger than this are refused before reading: 200 MB of CSV is some two million
+#: reports, twenty times more than the largest fit measured (100,000 reports,
+#: docs/performance.md) and far more than any war's published figures.
+MAX_FILE_BYTES = 200 * 1024**2
+#: Largest figure accepted for a loss count: more than the world's population (8e9), so a
+#: larger one is a typo, a unit slip or a number that is not a count.
+MAX_FIGURE = 1e10
+#: A figure this many times above or below the median of the other figures for the same
+#: quantity (around the same date) is named in a warning: a slip of three digits or more, or a
+#: figure about something else. 1,000x is beyond any honest disagreement between sources.
+FAR_FACTOR = 1e3
+#: "Around the same date" for that comparison: cumulative counts grow, so dated figures are
+#: compared with those dated at most this many days away.
+FAR_WINDOW_DAYS = 30
+#: Sampler settings below these give diagnostics that mean nothing: R-hat needs two chains to
+#: compare, and ESS estimates from fewer than 100 draws per chain are noise. A fit with fewer
+#: is not clean (result.problems says so).
+MIN_CHAINS = 2
+MIN_DRAWS = 100

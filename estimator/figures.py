@@ -54,6 +54,8 @@ Choices for ambiguous phrases
   elsewhere.
 - A hedge word after the figure ("1,300 killed over the weekend") is refused rather than
   dropped: put the hedge before the number and leave the rest out.
+- ``and`` after a number in words says that the number goes on ("two hundred and fifty"):
+  "seven hundred and banana" is refused, naming "banana", never read as 700.
 
 Examples
 --------
@@ -519,9 +521,11 @@ class _Parser:
                 tail_mult = 12
                 j += 1
                 continue
-            if w == "and" and not between and tail_mult is not None and self.word(j + 1) in _UNITS:
-                j += 1  # "two hundred and fifty"
-                continue
+            if w == "and" and not between and tail_mult is not None:
+                if self.word(j + 1) in _UNITS:
+                    j += 1  # "two hundred and fifty"
+                    continue
+                self.unread_after_and(i, j)
             if total == 0 and 0 < current < 10 and tail_mult is None:
                 k = j + 1 if w == "-" else j
                 if self.word(k) in _FRACTIONS:
@@ -531,6 +535,18 @@ class _Parser:
             return None
         value = Fraction(total + current)
         return _Qty(value, value, j, mult=tail_mult)
+
+    def unread_after_and(self, i: int, j: int) -> NoReturn:
+        """ "seven hundred and banana": the "and" says the number goes on, the next word is not
+        a number; refused rather than read as 700 with "and banana" dropped."""
+        if j + 1 >= len(self.toks):
+            self.fail(
+                f"{self.quote(i, j + 1)} ends with 'and'", "Write the whole number ('two hundred and fifty')"
+            )
+        self.fail(
+            f"{self.quote(j + 1, j + 2)} after {self.quote(i, j + 1)} is not a number word",
+            "Write the whole number ('two hundred and fifty'), or the number in digits",
+        )
 
     def fraction(self, numerator: int, i: int) -> _Qty:
         share = Fraction(numerator, _FRACTIONS[self.word(i)])

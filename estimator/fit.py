@@ -24,6 +24,7 @@ from .model.build import BuiltModel, build_model, set_fit_data
 from .model.spec import Link, ModelSpec, build_spec
 from .reports import Report, Source, _did_you_mean, parse_date, validate
 from .result import Result
+from .settings import check_sampler_settings
 
 #: Aggregates every fit knows without being told; users may add their own or override these.
 DEFAULT_AGGREGATES: dict[str, tuple[str, ...]] = {
@@ -194,6 +195,7 @@ def estimate(
     >>> result = est.estimate(reports, sources=sources, random_seed=1)  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
+    check_sampler_settings(draws=draws, tune=tune, chains=chains, cores=cores, target_accept=target_accept)
     check_choice("mode", mode, MODES)
     check_choice("method", method, METHODS)
     sampler = default_sampler() if sampler is None else sampler
@@ -220,7 +222,7 @@ def estimate(
     clean = validate(reports, aggregates=aggs, start=start_d)
 
     undated = [c for c in clean if c.date is None]
-    notes: list[str] = []
+    notes: list[str] = list(clean.notes)  # what validate warned about (duplicates, near names, far figures)
     if mode == "auto":
         temporal = not undated
         mixed = bool(undated) and len(undated) < len(clean)

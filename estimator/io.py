@@ -12,16 +12,18 @@ import math
 import numbers
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .constants import MAX_BAD_ROWS
+from .csv_rows import read_table, width_problem
 from .errors import FigureError, Problem, ReportError
 from .figures import parse_number
-from .reports import Report, parse_date, validate
+from .reports import Report, check_report, check_reports, parse_date, validate
 
 __all__ = ["COLUMNS", "read_reports"]
 
@@ -58,6 +60,7 @@ def read_reports(
     aggregates: Mapping[str, Sequence[str]] | None = None,
     columns: Mapping[str, str | None] | None = None,
     dayfirst: bool = False,
+    encoding: str | None = None,
 ) -> list[Report]:
     """Read reports from a CSV / Excel file or a DataFrame, checking every row.
 
@@ -75,6 +78,10 @@ def read_reports(
     dayfirst
         Read dates written day first (``16/01/2024``, ``1/12/2025``) into ``datetime.date``.
         Without it, dates must be ISO (``2024-01-16``) and are kept as written.
+    encoding
+        The encoding of a CSV file. Default: what its byte order mark says (UTF-8, UTF-16 or
+        UTF-32), else UTF-8; bytes that cannot be read so are an error naming their line, and
+        a file saved by Excel as plain "CSV" usually needs ``encoding="cp1252"``.
 
     Returns
     -------
@@ -86,7 +93,17 @@ def read_reports(
     ------
     ReportError
         Once, listing every problem: unknown columns (with a "did you mean"), then every bad
-        row by its file line (header = line 1) or DataFrame row label.
+        row by its file line (header = line 1) or DataFrame row label. A CSV row with more
+        or fewer fields than the header (an unquoted ``7,000``) is one of them, never read
+        with its columns shifted. Reading stops after ``constants.MAX_BAD_ROWS`` bad rows, and
+        files over ``constants.MAX_FILE_BYTES`` are refused unread.
+
+    Warns
+    -----
+    ReportWarning
+        For what may be a slip but may be meant (:func:`estimator.reports.validate`): the
+        same report twice, a name one or two letters from another, a figure orders of
+        magnitude from the others.
 
     Notes
     -----
@@ -103,26 +120,61 @@ def read_reports(
     >>> [(r.kind, r.low, r.high) for r in read_reports(df)]
     [('range', 7000.0, 15000.0)]
     """
-    frame, labels = _load(data)
-    names = _column_names(list(frame.columns), columns or {})
-    frame = frame.set_axis([n if n is not None else f"\0ignored{k}" for k, n in enumerate(names)], axis=1)
-    frame = frame[[n for n in names if n is not None]]
+    header, rows, where = _load(data, encoding=encoding)
+    names = _column_names(header, columns or {})
+    keep = [(k, n) for k, n in enumerate(names) if n is not None]
+    source = names.index("source") if "source" in names else None
 
     reports: list[Report] = []
     checked: list[Report] = []  # what validate sees: a stand-in where the figure is unreadable
     kept: list[int | str] = []
     problems: list[Problem] = []
-    for label, row in zip(labels, frame.to_dict("records"), strict=True):
-        cells = {k: (None if _missing(v) else v) for k, v in row.items()}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
+    bad_rows = longer = read = 0
+    for label, values in rows:
+        if isinstance(values, Problem):  # the file cannot be split from here on
+            problems.append(values)
+            break
+        if all(_missing(v) for v in values):
             continue  # a blank line
-        report, check, errs = _report(cells, label, dayfirst=dayfirst)
-        reports.append(report)
-        checked.append(check)
-        kept.append(label)
+        read += 1
+        errs: list[Problem] = []
+        if where == "line":
+            width = width_problem(int(label), values, len(names), source)  # type: ignore[arg-type]
+            errs += [width] if width is not None else []
+            longer += len(values) == len(names) + 1
+        if not errs:
+            cells = {n: (None if _missing(values[k]) else values[k]) for k, n in keep}
+            report, check, errs = _report(cells, label, dayfirst=dayfirst, where=where)
+            reports.append(report)
+            checked.append(check)
+            kept.append(label)
         problems += errs
+        if errs or check_report(checked[-1], 0, label, aggregates=aggregates or {}, known=None)[1]:
+            bad_rows += 1
+            if bad_rows >= MAX_BAD_ROWS:
+                problems.insert(0, _stopped(label, where))
+                break
+    if where == "line" and read >= 2 and longer == read:
+        problems.insert(0, _one_more_everywhere(len(names)))
+    return _finish(reports, checked, kept, problems, aggregates=aggregates, where=where)
+
+
+def _finish(
+    reports: list[Report],
+    checked: list[Report],
+    kept: list[int | str],
+    problems: list[Problem],
+    *,
+    aggregates: Mapping[str, Sequence[str]] | None,
+    where: str,
+) -> list[Report]:
+    """The reports, or one ReportError with the rows' problems and those of validate, in row
+    order (problems with the whole table first)."""
     try:
-        validate(checked, aggregates=aggregates, labels=kept)
+        if problems:  # no warnings about a table that is refused anyway
+            check_reports(checked, aggregates=aggregates, labels=kept, where=where)
+        else:
+            validate(checked, aggregates=aggregates, labels=kept, where=where)
     except ReportError as e:
         problems += e.problems
     if problems:
@@ -132,11 +184,39 @@ def read_reports(
     return reports
 
 
-def _load(data: str | os.PathLike[str] | pd.DataFrame) -> tuple[pd.DataFrame, list[int | str]]:
-    """The table, and each row's label: its file line, or its DataFrame row label."""
+def _stopped(label: int | str, where: str) -> Problem:
+    return Problem(
+        None,
+        None,
+        f"reading stopped at {where} {label} after {MAX_BAD_ROWS:,} bad rows; the rest was not checked",
+        "Check that this is the table of reports, with a comma between fields (a .tsv file for tabs)",
+    )
+
+
+def _one_more_everywhere(width: int) -> Problem:
+    return Problem(
+        None,
+        None,
+        f"every row has {width + 1} fields where the header has {width}",
+        "Add the name of the column the header lacks (an index column?), or drop that column",
+    )
+
+
+Rows = Iterator[tuple[int | str, list[Any] | Problem]]
+
+
+def _load(
+    data: str | os.PathLike[str] | pd.DataFrame, *, encoding: str | None
+) -> tuple[list[Any], Rows, str]:
+    """The table's column names, its rows as (label, cells), and what the labels count: file
+    lines of a CSV (``"line"``), else sheet rows or DataFrame row labels (``"report"``)."""
     if isinstance(data, pd.DataFrame):
         labels = [_label(x) for x in data.index]
-        return data, labels
+        return (
+            list(data.columns),
+            zip(labels, map(list, data.itertuples(index=False, name=None)), strict=True),
+            "report",
+        )
     if not isinstance(data, str | os.PathLike):
         raise ReportError(
             [
@@ -164,23 +244,15 @@ def _load(data: str | os.PathLike[str] | pd.DataFrame) -> tuple[pd.DataFrame, li
                     )
                 ]
             ) from None
-        return frame, [k + 2 for k in range(len(frame))]  # sheet rows: header on row 1
+        labels = [k + 2 for k in range(len(frame))]  # sheet rows: header on row 1
+        return (
+            list(frame.columns),
+            zip(labels, map(list, frame.itertuples(index=False, name=None)), strict=True),
+            "report",
+        )
     sep = "\t" if suffix in (".tsv", ".tab") else ","
-    frame = pd.read_csv(
-        path,
-        sep=sep,
-        dtype=str,
-        keep_default_na=False,
-        skip_blank_lines=False,
-        skipinitialspace=True,
-    )
-    # file lines: header on line 1; a quoted cell with line breaks pushes later rows down
-    line = 2 + sum(str(c).count("\n") for c in frame.columns)
-    lines: list[int | str] = []
-    for row in frame.itertuples(index=False):
-        lines.append(line)
-        line += 1 + sum(v.count("\n") for v in row if isinstance(v, str))
-    return frame, lines
+    header, rows = read_table(path, sep=sep, encoding=encoding)
+    return header, rows, "line"
 
 
 def _label(x: Any) -> int | str:
@@ -285,7 +357,7 @@ def _missing(v: Any) -> bool:
 
 
 def _report(
-    cells: Mapping[str, Any], label: int | str, *, dayfirst: bool
+    cells: Mapping[str, Any], label: int | str, *, dayfirst: bool, where: str = "report"
 ) -> tuple[Report, Report, list[Problem]]:
     """One row as a Report (its figure parsed where it can be), the Report validate should
     check (a stand-in where the figure's problem is already listed), and the row's problems."""
@@ -294,7 +366,7 @@ def _report(
     problems: list[Problem] = []
 
     def bad(what: str, todo: str) -> None:
-        problems.append(Problem(label, src, what, todo))
+        problems.append(Problem(label, src, what, todo, where))
 
     fields: dict[str, Any] = {}
     for name in _TEXT:
@@ -334,7 +406,7 @@ def _report(
         try:
             report = report.resolved()
         except FigureError as e:
-            problems += [Problem(label, src, p.what, p.todo) for p in e.problems]
+            problems += [Problem(label, src, p.what, p.todo, where) for p in e.problems]
             figure_problem = True
     return report, (_stand_in(report) if figure_problem else report), problems
 
@@ -348,9 +420,11 @@ def _cell_number(v: Any) -> Any:
         return float(v)
     text = str(v).strip()
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         pass
+    else:  # "1e400" is kept as written, for validate to say it is not a finite number
+        return number if math.isfinite(number) else text
     try:
         return parse_number(text)
     except FigureError:

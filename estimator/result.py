@@ -29,6 +29,7 @@ from .model.build import BuiltModel
 from .model.spec import ModelSpec
 from .model.timeline import cumulative_at
 from .reports import Report, Source
+from .settings import thin_sample
 from .stats import bfmi as stats_bfmi
 from .stats import convergence, diagnose, z_of
 
@@ -438,7 +439,7 @@ class Result:
     def check(self, *, warn: bool = True) -> list[str]:
         """Problems with the fit in words (empty when it is fine); warns with them."""
         d = self.diagnostics
-        problems = []
+        problems = thin_sample(d["chains"], d["draws"])  # one chain or a few draws: never clean
         if d["divergences"]:
             problems.append(
                 f"{d['divergences']} divergent transitions: the posterior has regions the sampler cannot explore; try target_accept=0.99, or check the reports the model finds surprising (result.reports())."

@@ -102,7 +102,7 @@ def test_bad_csv_names_the_row_and_exits_2(tmp_path):
     (tmp_path / "bad.csv").write_text(BAD)
     proc = run("fit", tmp_path / "bad.csv")
     assert proc.returncode == 2
-    assert "report 3 (Russian MoD)" in proc.stderr and "almost many" in proc.stderr
+    assert "line 3 (Russian MoD)" in proc.stderr and "almost many" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -140,3 +140,69 @@ def test_parse_prints_the_figure():
     assert proc.stdout.split() == ["kind", "range", "low", "7,000", "high", "15,000"]
     proc = run("parse", "lots")
     assert proc.returncode == 2 and "no number" in proc.stderr and "Traceback" not in proc.stderr
+
+
+SUMS = """source,party,category,date,figure
+NATO,Russia,killed+wounded+captured+missing,2022-03-23,"as many as 40,000"
+NATO,Russia,killed,2022-03-23,"7,000 to 15,000"
+UK,Russia,losses,2022-03-23,"about 20,000"
+"""
+
+
+class Stop(Exception):
+    """Raised by the stand-in for estimate(): the test has what it was called with."""
+
+
+@pytest.fixture
+def called(monkeypatch):
+    """estimate() replaced by a stand-in that records its arguments and stops: no sampling."""
+    import estimator.fit
+
+    seen = {}
+
+    def fake(reports, **kw):
+        seen.update(kw, reports=reports)
+        raise Stop
+
+    monkeypatch.setattr(estimator.fit, "estimate", fake)
+    return seen
+
+
+def test_fit_takes_sums_of_leaves_links_and_aggregates(tmp_path, called):
+    (tmp_path / "r.csv").write_text(SUMS)
+    argv = ["fit", str(tmp_path / "r.csv"), "--links", "casualty", "--aggregate", "losses=killed+wounded"]
+    with pytest.raises(Stop):
+        main([*argv, "--cores", "1"])
+    assert [r.category for r in called["reports"]] == ["killed+wounded+captured+missing", "killed", "losses"]
+    assert called["links"] == est.CASUALTY_LINKS
+    assert called["aggregates"] == {"losses": ("killed", "wounded")}
+    assert called["cores"] == 1
+
+
+def test_bad_aggregate_and_links_options_exit_2(tmp_path, capsys):
+    (tmp_path / "r.csv").write_text(SUMS)
+    assert main(["fit", str(tmp_path / "r.csv"), "--aggregate", "losses:killed"]) == 2
+    err = capsys.readouterr().err
+    assert "--aggregate 'losses:killed': write NAME=leaf+leaf" in err and "Traceback" not in err
+    assert main(["fit", str(tmp_path / "r.csv"), "--links", "casualties"]) == 2
+    assert "invalid choice: 'casualties'" in capsys.readouterr().err
+
+
+def test_bad_sampler_settings_exit_2_naming_each(tmp_path, capsys):
+    (tmp_path / "r.csv").write_text(REPORTS)
+    code = main(
+        ["fit", str(tmp_path / "r.csv"), "--draws", "0", "--chains", "0", "--tune", "-1", "--cores", "0"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "4 sampler settings cannot be used" in err
+    for part in ("draws=0", "chains=0", "tune=-1", "cores=0"):
+        assert part in err
+
+
+def test_warnings_about_the_reports_are_printed_before_the_fit(tmp_path, capsys, called):
+    (tmp_path / "r.csv").write_text(REPORTS + REPORTS.splitlines()[2] + "\n")
+    with pytest.raises(Stop):
+        main(["fit", str(tmp_path / "r.csv")])
+    err = capsys.readouterr().err
+    assert "estimator: warning: The same report more than once" in err and "line 3 and line 5" in err

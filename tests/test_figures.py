@@ -351,6 +351,9 @@ def test_ambiguous_choices(text: str, kind: str) -> None:
         ("almost no losses", "zero"),
         ("10% to 15,000", "mixes"),
         ("150% of 1,000", "above 100%"),
+        ("seven hundred and banana", "'banana' after 'seven hundred and' is not a number word"),
+        ("about two thousand and some", "'some' after 'two thousand and'"),
+        ("seven hundred and", "ends with 'and'"),
     ],
 )
 def test_errors_quote_the_text_and_the_part(text: str, part: str) -> None:

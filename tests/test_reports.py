@@ -95,3 +95,13 @@ def test_sum_of_unknown_leaves_is_refused_with_a_hint():
         validate(reports, aggregates=aggs)
     # A leaf that another report uses on its own is known.
     validate([good(category="generals"), good(category="killed+generals")], aggregates=aggs)
+
+
+def test_dates_must_be_iso_to_the_end():
+    with pytest.raises(est.ReportError) as info:
+        validate([good(date="2022-03-30junk"), good(source="B", since="2022-03-31T99:99"), good()])
+    assert [(p.index, p.source) for p in info.value.problems] == [(0, "NATO"), (1, "B")]
+    assert "date '2022-03-30junk' is not a date" in info.value.problems[0].what
+    assert "since '2022-03-31T99:99' is not a date" in info.value.problems[1].what
+    clean = validate([good(date="2022-03-30T10:00"), good(date=dt.date(2022, 3, 30), value=200)])
+    assert [c.date for c in clean] == [dt.date(2022, 3, 30)] * 2
