@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from . import disk_cache
+from . import disk_cache, numba_cache
 
 #: Bump when the generated callbacks or the digamma below change: part of their cache keys.
 CACHE_VERSION = "3"
@@ -293,8 +293,16 @@ def compile_nutpie(model, *, structure: Any = None, **kwargs):
         try:
             return _compile(model, structure=structure, **kwargs)
         except Exception as err:  # noqa: BLE001  # pragma: no cover
-            warnings.warn(f"nutpie's compile is not cached ({err!r})", RuntimeWarning, stacklevel=2)
-            return nutpie.compile_pymc_model(model, **kwargs)
+            failure = err
+        # A damaged file in Numba's cache (a truncated one) fails every process's compile until
+        # it is gone: delete what Numba cannot read, and compile (and keep) it again once.
+        if numba_cache.repair():
+            try:
+                return _compile(model, structure=structure, **kwargs)
+            except Exception as err:  # noqa: BLE001  # pragma: no cover
+                failure = err
+        warnings.warn(f"nutpie's compile is not cached ({failure!r})", RuntimeWarning, stacklevel=2)
+        return nutpie.compile_pymc_model(model, **kwargs)
 
 
 def _compile(model, *, structure=None, jitter_rvs=None, var_names=None):
