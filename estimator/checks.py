@@ -413,7 +413,7 @@ def plot_influence(
     """
     import matplotlib.pyplot as plt
 
-    from .plots._style import HUMAN, STYLE, new_axes
+    from .plots._style import HUMAN, STYLE, label, new_axes
 
     table = data if isinstance(data, pd.DataFrame) else influence_data(data)
     need = {"source", "party", "category", "median", "lower", "upper", "median_without"}
@@ -432,10 +432,10 @@ def plot_influence(
             lo = (g["median_without"] - g["lower_without"]).clip(lower=0)
             hi = (g["upper_without"] - g["median_without"]).clip(lower=0)
             a.errorbar(g["median_without"], y, xerr=[lo, hi], fmt="o", color="#1f4e79", ms=4, capsize=2)
-            a.set_yticks(y, [f"without {s}" for s in g["source"]])
+            a.set_yticks(y, [label(f"without {s}") for s in g["source"]])
             a.set_xscale("log")
             a.xaxis.set_major_formatter(HUMAN)
-            a.set_title(f"{party} {category}")
+            a.set_title(label(f"{party} {category}"))
             a.invert_yaxis()
     return fig
 
