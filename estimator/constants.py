@@ -124,3 +124,10 @@ DENSE_MAX = 100
 #: Diagnostics thresholds: a fit outside them warns.
 MAX_RHAT = 1.01
 MIN_ESS = 400
+
+#: Revision of the model's density and parameterisation, saved with every fit
+#: (``persist.save``): ``persist.load`` refuses a fit of another revision, whose draws would be
+#: read as parameters they are not. Bump it with any change to the model's density or to the
+#: meaning, names, shapes or order of its free variables (a new prior, another likelihood, a
+#: reparameterisation); not for changes that leave every saved posterior valid.
+MODEL_REVISION = 1
