@@ -216,3 +216,41 @@ def test_json_keeps_every_string_and_stays_valid(result):
     back = json.loads(text)
     assert {r["source"] for r in back} == set(SOURCES.values())
     assert {r["url"] for r in back} <= set(URLS) and {r["quote"] for r in back} <= set(QUOTES)
+
+
+def test_the_command_line_writes_every_output_of_hostile_reports(result, tmp_path, capsys):
+    """It died with a mathtext error in the HTML's plots, before --save wrote the fit."""
+    from estimator.cli import main
+
+    rows = [
+        {
+            "source": r.source,
+            "party": r.party,
+            "category": r.category,
+            "date": r.date,
+            "kind": r.kind,
+            "value": r.value,
+            "low": r.low,
+            "high": r.high,
+            "quote": r.quote,
+            "url": r.url,
+        }
+        for r in result.reports_given
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "reports.csv", index=False)
+    sources = [{"name": s.name, "affiliation": s.affiliation or ""} for s in result.sources_given]
+    pd.DataFrame(sources).to_csv(tmp_path / "sources.csv", index=False)
+    out = {
+        "html": tmp_path / "r.html",
+        "markdown": tmp_path / "md",
+        "json": tmp_path / "r.json",
+        "save": tmp_path / "r.zip",
+    }
+    args = ["fit", tmp_path / "reports.csv", "--sources", tmp_path / "sources.csv", "--seed", "1"]
+    args += ["--draws", "100", "--tune", "100", "--chains", "2"]
+    args += [x for k, v in out.items() for x in (f"--{k}", v)]
+    plt.close("all")
+    assert main([str(a) for a in args]) == 0, capsys.readouterr().err
+    assert all(p.exists() for p in out.values())
+    assert {r["source"] for r in json.loads(out["json"].read_text())["reports"]} == set(SOURCES.values())
+    assert est.load(out["save"]).summary().shape == result.summary().shape
