@@ -29,6 +29,7 @@ from scipy import stats
 
 from . import compat
 from .constants import (
+    FABRICATED_PROB,
     LOG_TRUTH_SD,
     OUTLIER_SD,
     STANCES,
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 #: A report is an outlier when the rest of the data (leave-one-out) gives a figure as extreme
 #: as it, either way, less than this probability (one-sided for bounds: 1%, as before).
 OUTLIER_PROB = 0.01
+#: ``flagged_by`` of a report by (flagged by its PIT, flagged as a fabrication).
+FLAGGED_BY = {(False, False): "", (True, False): "pit", (False, True): "fabrication", (True, True): "both"}
 #: A quantity is prior-dominated when its posterior 90% interval (log scale) is at least this
 #: share of its prior's: the data did not even halve it (a lone "at least" bound, which only
 #: cuts off the prior's lower tail, leaves about 0.6).
@@ -230,7 +233,11 @@ def report_checks(result: Result) -> pd.DataFrame:
       numbers below are approximate (refit without it to be sure);
     - ``loo_pit``: probability, predicted from the other reports, of a figure at or below it;
     - ``outlier``: ``loo_pit`` beyond ``OUTLIER_PROB / 2`` either way (for ``at_least`` /
-      ``at_most``: the bound violated with probability ``1 - OUTLIER_PROB``);
+      ``at_most``: the bound violated with probability ``1 - OUTLIER_PROB``), or, in a
+      ``robust=True`` fit, a figure more likely fabricated than not
+      (:func:`fabrication_prob` above ``FABRICATED_PROB``);
+    - ``flagged_by``: which of the two flagged it: ``"pit"``, ``"fabrication"``, ``"both"``, or
+      ``""`` for a report not flagged;
     - ``influence``: the largest relative shift of a headline median (every row of
       ``summary()``) when the report is left out, estimated by PSIS weights 1 / p(y_i | theta);
       ``influence_on`` names that quantity.
@@ -248,6 +255,9 @@ def report_checks(result: Result) -> pd.DataFrame:
     w /= w.sum(axis=1, keepdims=True)
     cdf = _loo_cdf(result)
     loo_pit = np.clip(np.einsum("ns,sn->n", w, cdf), 0.0, 1.0)
+    by_pit = _pit_outliers(loo_pit, [c.kind for c in spec.clean])
+    fab = fabrication_prob(result)  # NaN where it does not apply: never above the threshold
+    by_fab = np.nan_to_num(fab, nan=0.0) > FABRICATED_PROB
     heads = _headline(result, None)
     shifts = np.zeros((len(spec.clean), len(heads)))
     for j, (_p, _c, d) in enumerate(heads):
@@ -256,26 +266,34 @@ def report_checks(result: Result) -> pd.DataFrame:
         for r in range(len(spec.clean)):
             shifts[r, j] = math.expm1(float(_wquantile(logd, w[r], 0.5)) - med)
     rows = []
-    for r, c in enumerate(spec.clean):
-        p = loo_pit[r]
-        if c.kind == "at_least":
-            outlier = p > 1 - OUTLIER_PROB
-        elif c.kind == "at_most":
-            outlier = p < OUTLIER_PROB
-        else:
-            outlier = p < OUTLIER_PROB / 2 or p > 1 - OUTLIER_PROB / 2
+    for r in range(len(spec.clean)):
         j = int(np.argmax(np.abs(shifts[r]))) if heads else -1
         rows.append(
             {
                 "elpd_loo": float(elpd[r]),
                 "pareto_k": float(k_full[r]),
-                "loo_pit": float(p),
-                "outlier": bool(outlier),
+                "loo_pit": float(loo_pit[r]),
+                "outlier": bool(by_pit[r] or by_fab[r]),
+                "flagged_by": FLAGGED_BY[bool(by_pit[r]), bool(by_fab[r])],
                 "influence": float(shifts[r, j]) if j >= 0 else float("nan"),
                 "influence_on": f"{heads[j][0]} {heads[j][1]}" if j >= 0 else None,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _pit_outliers(loo_pit: np.ndarray, kinds: Sequence[str]) -> np.ndarray:
+    """Per report, whether its leave-one-out PIT is beyond ``OUTLIER_PROB / 2`` either way; for
+    a bound, whether the bound is violated with probability ``1 - OUTLIER_PROB``."""
+    out = np.empty(len(kinds), dtype=bool)
+    for r, (p, kind) in enumerate(zip(loo_pit, kinds, strict=True)):
+        if kind == "at_least":
+            out[r] = p > 1 - OUTLIER_PROB
+        elif kind == "at_most":
+            out[r] = p < OUTLIER_PROB
+        else:
+            out[r] = p < OUTLIER_PROB / 2 or p > 1 - OUTLIER_PROB / 2
+    return out
 
 
 def report_influence(result: Result, *, quantities: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
@@ -427,7 +445,7 @@ def plot_influence(
     """
     import matplotlib.pyplot as plt
 
-    from .plots._style import HUMAN, STYLE, new_axes
+    from .plots._style import HUMAN, STYLE, label, new_axes
 
     table = data if isinstance(data, pd.DataFrame) else influence_data(data)
     need = {"source", "party", "category", "median", "lower", "upper", "median_without"}
@@ -446,10 +464,10 @@ def plot_influence(
             lo = (g["median_without"] - g["lower_without"]).clip(lower=0)
             hi = (g["upper_without"] - g["median_without"]).clip(lower=0)
             a.errorbar(g["median_without"], y, xerr=[lo, hi], fmt="o", color="#1f4e79", ms=4, capsize=2)
-            a.set_yticks(y, [f"without {s}" for s in g["source"]])
+            a.set_yticks(y, [label(f"without {s}") for s in g["source"]])
             a.set_xscale("log")
             a.xaxis.set_major_formatter(HUMAN)
-            a.set_title(f"{party} {category}")
+            a.set_title(label(f"{party} {category}"))
             a.invert_yaxis()
     return fig
 

@@ -87,6 +87,12 @@ OUTLIER_SD = 2.0
 #: fabricated its 90% intervals covered 0.835 of the truths against 0.876 for Beta(1, 4) on the
 #: same 36 datasets (docs/calibration.md).
 OUTLIER_PRIOR = (1.0, 4.0)
+#: A report that a robust fit reads as a fabrication with more than this probability
+#: (``p_fabricated``) is flagged ``outlier`` whatever its leave-one-out PIT: the fabrication
+#: component's wide scatter predicts even a figure 40 times the truth (PIT 0.989, inside the 99%
+#: interval), so the PIT alone misses the very figures the mixture explains away. One half:
+#: more likely fabricated than not.
+FABRICATED_PROB = 0.5
 
 #: Prior on the log of each truth: centred on the data's scale, sd 2 (a factor e^2 ~ 7 either
 #: way at one sd), weak enough for data to dominate yet keeping the sampler off absurd values.
@@ -146,3 +152,9 @@ FAR_WINDOW_DAYS = 30
 #: is not clean (result.problems says so).
 MIN_CHAINS = 2
 MIN_DRAWS = 100
+#: Revision of the model's density and parameterisation, saved with every fit
+#: (``persist.save``): ``persist.load`` refuses a fit of another revision, whose draws would be
+#: read as parameters they are not. Bump it with any change to the model's density or to the
+#: meaning, names, shapes or order of its free variables (a new prior, another likelihood, a
+#: reparameterisation); not for changes that leave every saved posterior valid.
+MODEL_REVISION = 1

@@ -6,15 +6,19 @@ The file is a zip archive with two members:
     The posterior (posterior, sample_stats, constant_data) as netCDF groups (h5netcdf; see
     :mod:`.compat`).
 ``result.json``
-    The format version, the package version that wrote it, and everything needed to rebuild
-    the model: reports, sources, links, stance priors, settings (aggregates included) and
-    notes. Dates are written as ``{"$date": "YYYY-MM-DD"}`` so they come back as dates.
+    The format version, the package version that wrote it, the model's revision
+    (:data:`~estimator.constants.MODEL_REVISION`), everything needed to rebuild the model
+    (reports, sources, links, stance priors, settings with the aggregates, notes) and a SHA-256
+    hash of each of these parts and of ``idata.nc`` (:mod:`estimator.integrity`). Dates are
+    written as ``{"$date": "YYYY-MM-DD"}`` so they come back as dates.
 
 :func:`load` rebuilds the spec (``validate`` + ``build_spec``) and the PyMC model
 (``build_model``) from the JSON and attaches the saved posterior, so every table of the loaded
 result is the saved one's. A file written by another package version loads with a
-:class:`VersionWarning`; a file of a newer format than this version reads raises
-:class:`~estimator.errors.ModelError`.
+:class:`VersionWarning`. It raises :class:`~estimator.errors.ModelError`, in one line, for a
+file of a newer format, of another model revision, whose parts or coordinates do not match
+what was saved with its posterior (a figure or a source's name edited), and for every damaged
+file; an archive member that would unpack to more than a saved fit holds is never unpacked.
 """
 
 from __future__ import annotations
@@ -34,13 +38,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import compat
+from . import compat, integrity
+from .constants import MODEL_REVISION
 from .errors import ModelError
 from .model.spec import Link
 from .reports import Report, Source
 
 #: Version of the file layout; bumped when a change makes old readers misread new files.
-FORMAT_VERSION = 1
+#: 2: the model's revision and the hashes of the inputs and the posterior.
+FORMAT_VERSION = 2
 #: The names of the members of the archive.
 IDATA_MEMBER = "idata.nc"
 META_MEMBER = "result.json"
@@ -158,6 +164,7 @@ def save(result: Any, path: str | os.PathLike[str]) -> Path:
     meta = {
         "format": FORMAT_VERSION,
         "estimator_version": __version__,
+        "model_revision": MODEL_REVISION,
         "written": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "reports": [_report_dict(r) for r in result.reports_given],
         "sources": [_source_dict(s) for s in result.sources_given],
@@ -168,26 +175,39 @@ def save(result: Any, path: str | os.PathLike[str]) -> Path:
         # Data the fit set from its posterior's mode, not from the reports (build.FIT_DATA).
         "fit_data": {k: np.asarray(result.data[k]).tolist() for k in FIT_DATA if k in result.data},
     }
-    text = json.dumps(_encode(meta), indent=1, allow_nan=False)
+    plain = _encode(meta)
     with tempfile.TemporaryDirectory() as tmp:
         nc = Path(tmp) / IDATA_MEMBER
         compat.write_netcdf(result.idata, nc)
+        # What ties the posterior to the inputs it was drawn for: load() checks every hash.
+        plain["hashes"] = {
+            **integrity.content_hashes(plain),
+            integrity.POSTERIOR_PART: integrity.file_hash(nc),
+        }
+        text = json.dumps(plain, indent=1, allow_nan=False)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
             z.writestr(META_MEMBER, text)
             z.write(nc, IDATA_MEMBER)
     return path
 
 
-def load(path: str | os.PathLike[str]) -> Any:
+def load(path: str | os.PathLike[str], *, allow_other_revision: bool = False) -> Any:
     """Load a fit written by :func:`save` (or ``Result.save``).
 
     Rebuilds the model from the saved reports, sources, links and settings, and attaches the
-    saved posterior: no sampling happens.
+    saved posterior: no sampling happens. Before that it checks that the file is the one
+    :func:`save` wrote: the hashes of its parts and of its posterior, the model's revision, and
+    that the rebuilt model's coordinates (sources, quantities...) are the posterior's.
 
     Parameters
     ----------
     path
         A file written by :func:`save`.
+    allow_other_revision
+        Load a file fitted with another revision of the model
+        (:data:`~estimator.constants.MODEL_REVISION`: its density or parameters changed), reading
+        its draws through this version's model, with a :class:`VersionWarning`. Refitting is
+        better: without this, such a file raises.
 
     Returns
     -------
@@ -196,50 +216,81 @@ def load(path: str | os.PathLike[str]) -> Any:
     Raises
     ------
     ModelError
-        When the file is missing, not an estimator file, or of a newer format.
+        In one line, when the file is missing, not an estimator file or damaged (a truncated or
+        garbled member, a member larger than a saved fit can hold), of a newer format, of
+        another model revision, or changed after the fit (its reports, sources, links, settings
+        or posterior do not match the hashes saved with them; its coordinates are not those of
+        the model its reports build). The message says which, and to refit.
 
     Warns
     -----
     VersionWarning
-        When the file was written by another estimator version.
+        When the file was written by another estimator version, or (with
+        ``allow_other_revision``) fitted with another model revision.
 
     Examples
     --------
     >>> result = est.load("nato.zip")  # doctest: +SKIP
     >>> result.summary()  # doctest: +SKIP
     """
-    from . import __version__
-    from .model.build import build_model, set_fit_data
-    from .model.spec import build_spec
-    from .reports import validate
-    from .result import Result
-
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"cannot load {path}: no such file.")
-    try:
-        with zipfile.ZipFile(path) as z:
-            meta = json.loads(z.read(META_MEMBER).decode("utf-8"), object_hook=_decode)
-            with tempfile.TemporaryDirectory() as tmp:
-                z.extract(IDATA_MEMBER, tmp)
-                idata = compat.read_netcdf(Path(tmp) / IDATA_MEMBER)  # all read before the file goes
-    except (zipfile.BadZipFile, KeyError) as e:
-        raise ModelError(
-            f"cannot load {path}: it is not a file written by estimator's save() ({e})."
-        ) from None
+    with integrity.damaged(path, "read it"):
+        with zipfile.ZipFile(path) as z, tempfile.TemporaryDirectory() as tmp:
+            integrity.check_members(path, z)  # before anything is unpacked
+            text = z.read(META_MEMBER).decode("utf-8")
+            raw = json.loads(text)
+            if not isinstance(raw, dict):
+                raise ValueError(f"{META_MEMBER} holds a {type(raw).__name__}, not an object")
+            current = _check_version(path, raw, allow_other_revision)
+            nc = Path(z.extract(IDATA_MEMBER, tmp))
+            if current:  # a file of this revision carries hashes: all must match
+                integrity.check_hashes(path, raw, integrity.file_hash(nc))
+            idata = compat.read_netcdf(nc)  # all read before the file goes
+        meta = json.loads(text, object_hook=_decode)
+    with integrity.damaged(path, "rebuild the model of its reports"):
+        return _rebuild(path, meta, idata)
+
+
+def _check_version(path: Path, meta: dict[str, Any], allow_other_revision: bool) -> bool:
+    """ModelError for a newer format or (unless allowed) another model revision; warns of
+    another package version or an allowed other revision. True when the revision is this one's."""
+    from . import __version__
+
     fmt = meta.get("format")
     if not isinstance(fmt, int) or fmt > FORMAT_VERSION:
         raise ModelError(
             f"{path} has file format {fmt!r}, newer than this estimator ({__version__}) reads "
             f"(format {FORMAT_VERSION}); upgrade estimator."
         )
+    current = integrity.check_revision(path, meta, allow_other_revision=allow_other_revision)
+    if not current:
+        warnings.warn(
+            f"{path} was fitted with model revision {meta.get('model_revision', 'unknown')}, this "
+            f"estimator's is {MODEL_REVISION}: its draws are read through this model, unchecked; "
+            "refit the reports before publishing.",
+            VersionWarning,
+            stacklevel=3,
+        )
     if meta.get("estimator_version") != __version__:
         warnings.warn(
             f"{path} was written by estimator {meta.get('estimator_version')}, this is {__version__}: "
             "the model is rebuilt by this version, so tables may differ from the saved fit's.",
             VersionWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
+    return current
+
+
+def _rebuild(path: Path, meta: dict[str, Any], idata: Any) -> Any:
+    """The Result of a loaded file: the spec and model rebuilt from ``meta``, the posterior
+    ``idata`` checked against them."""
+    from .model.build import build_model, set_fit_data
+    from .model.spec import build_spec
+    from .reports import validate
+    from .result import Result
+
     settings = dict(meta["settings"])
     aggregates = {k: tuple(v) for k, v in settings.get("aggregates", {}).items()}
     settings["aggregates"] = aggregates
@@ -269,6 +320,7 @@ def load(path: str | os.PathLike[str]) -> Any:
             f"has (it was written by estimator {meta.get('estimator_version', '?')}, whose model "
             "differs); refit the saved reports with estimate() to use it with this version."
         )
+    integrity.check_coords(path, compat.posterior(idata), built.model)
     result = Result(
         spec=spec,
         built=built,

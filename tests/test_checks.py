@@ -13,7 +13,7 @@ import pytest
 
 import estimator as est
 from estimator import checks, compat
-from estimator.constants import OUTLIER_PRIOR
+from estimator.constants import FABRICATED_PROB, OUTLIER_PRIOR
 from estimator.report.content import _method, _reports
 
 KINDS = ("exact", "approx", "range", "at_least", "nearly")
@@ -65,6 +65,7 @@ def test_the_planted_report_is_the_one_flagged(planted):
     assert r.loo_pit.iloc[i] > 0.995
     assert r.elpd_loo.idxmin() == i  # the least predictable report left out
     assert r.loo_pit.between(0, 1).all()
+    assert r.flagged_by.iloc[i] == "pit" and set(r.flagged_by) == {"", "pit"}  # not robust: PIT only
 
 
 def test_log_likelihood_group_feeds_arviz_loo(planted):
@@ -247,6 +248,43 @@ def test_robust_fit_keeps_the_truth_despite_a_fabrication(planted):
     flagged = int((fab > 0.5).sum())
     assert f"reads {flagged} of them as more likely fabricated" in section and "fabricated? 100%" in section
     assert "fabricat" not in repr(_reports(res, 0.9))
+
+
+def test_a_figure_the_robust_fit_reads_as_fabricated_is_flagged_whatever_its_pit():
+    """A figure 40 times the truth: the fabrication component's wide scatter predicts it (PIT
+    0.989, inside the 99% interval), yet the fit reads it as fabricated (p 1.0). It is flagged,
+    and the tables say what flagged it."""
+    sim = est.simulate(n_reports=14, temporal=False, kinds=KINDS, random_seed=4)
+    truth = {(t.party, t.category): t.value for t in sim.truth.itertuples()}
+    reports = list(sim.reports)
+    i = 4
+    r = reports[i]
+    assert r.kind == "exact"
+    reports[i] = dataclasses.replace(r, value=40 * truth[(r.party, r.category)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", est.FitWarning)
+        robust = est.estimate(
+            reports, sources=sim.sources, robust=True, draws=200, tune=200, chains=2, random_seed=1
+        )
+    rep = robust.reports()
+    assert rep.p_fabricated.iloc[i] > 0.9 and rep.loo_pit.iloc[i] < 1 - checks.OUTLIER_PROB / 2
+    assert rep.outlier.iloc[i] and rep.flagged_by.iloc[i] == "fabrication"
+    assert rep.outlier.sum() == 1, rep[["source", "kind", "loo_pit", "p_fabricated", "flagged_by"]]
+    # The flag and its reason agree on every report; each reason is the rule it names.
+    assert ((rep.flagged_by != "") == rep.outlier).all()
+    by_fab = rep.p_fabricated.fillna(0) > FABRICATED_PROB
+    assert (rep.flagged_by.isin(["fabrication", "both"]) == by_fab).all()
+    # The report's table has a "flagged by" column, in Markdown and HTML alike.
+    section = _reports(robust, 0.9)
+    table = next(b for b in section.blocks if hasattr(b, "rows"))
+    row = table.rows[i]
+    col = table.columns.index("flagged by")
+    assert row[col - 1] == "outlier" and row[col] == "fabricated? 100%"
+    from estimator.report.html import _table as html_table
+    from estimator.report.markdown import _table as md_table
+
+    assert "<th>flagged by</th>" in html_table(table) and "fabricated? 100%" in html_table(table)
+    assert any("| outlier | fabricated? 100% |" in line for line in md_table(table))
 
 
 def test_log_likelihood_survives_save_and_load(planted, tmp_path):

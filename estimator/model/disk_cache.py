@@ -18,8 +18,10 @@ An entry is a dict (any picklable values; PyTensor functions among them are slim
 
 Each entry also holds the model's *fingerprint* (its free variables and its data's names,
 shapes and types, :func:`fingerprint`); one that does not match the model at hand (a structure
-key that failed to name the structure) is not used. Anything that fails to load is built anew,
-and a cache that cannot be written only makes the next process slower. The newest ``MAX_FILES``
+key that failed to name the structure) is not used. Anything that fails to load is built anew;
+a damaged file (truncated, garbled: its checksum fails) is deleted first, and a file that another
+user owns or could write is never unpickled. A cache that cannot be written only makes the next
+process slower. The newest ``MAX_FILES``
 files are kept, in PyTensor's compile directory (``estimator_graphs``).
 """
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 import functools
 import os
 import pickle
+import stat
 from collections.abc import Callable
 from hashlib import sha256
 from pathlib import Path
@@ -39,7 +42,10 @@ import numpy as np
 MAX_FILES = 64
 
 #: Bump when what an entry holds changes.
-VERSION = "3"
+VERSION = "4"
+
+#: The first bytes of an entry's file; its payload's SHA-256 follows, then the payload.
+MAGIC = b"estimator graphs\n"
 
 #: Dimensions whose lengths are data: the reports and the (report, quantity) pairs.
 DATA_DIMS = ("report", "pair")
@@ -115,16 +121,31 @@ def fingerprint(model) -> tuple:
 
 def load(structure: Any, name: str, model_fingerprint: tuple) -> dict | None:
     """``name``'s entry for ``structure`` if one is kept and was made for a model with this
-    fingerprint; else None."""
+    fingerprint; else None.
+
+    Only a file this user owns, in a folder this user owns, neither writable by others, is
+    unpickled, and only after its checksum matches (:func:`_unwrap`). A damaged file (a
+    truncated or garbled one, one that does not unpickle) is deleted: the caller builds the
+    entry again and keeps it in its place."""
     path = directory() / f"{key(structure, name)}.pkl"
+    LAST[name] = {"how": "built", "path": None}
     try:
-        entry = pickle.loads(path.read_bytes())
-        if entry.pop("fingerprint") != model_fingerprint:
-            raise ValueError("kept for another model under the same key")
-        path.touch()  # recently used: pruned last
-    except Exception:  # noqa: BLE001  # absent, stale or unreadable: the caller builds it
-        LAST[name] = {"how": "built", "path": None}
+        if not (_trusted(path.parent) and _trusted(path)):
+            return None  # not ours: never unpickled (store() replaces it)
+    except OSError:
+        return None  # absent
+    try:
+        payload = _unwrap(path.read_bytes())
+        entry = pickle.loads(payload) if payload is not None else None
+    except Exception:  # noqa: BLE001  # unreadable or does not unpickle: damaged
+        entry = None
+    if not isinstance(entry, dict) or "fingerprint" not in entry:
+        path.unlink(missing_ok=True)
+        LAST[name]["damaged"] = True
         return None
+    if entry.pop("fingerprint") != model_fingerprint:
+        return None  # kept for another model under the same key: the caller builds it anew
+    path.touch()  # recently used: pruned last
     LAST[name] = {"how": "loaded", "path": path}
     return entry
 
@@ -141,7 +162,10 @@ def store(structure: Any, name: str, model_fingerprint: tuple, entry: dict) -> N
             if isinstance(value, Function):
                 slim(value)
         data = pickle.dumps({**entry, "fingerprint": model_fingerprint}, protocol=pickle.HIGHEST_PROTOCOL)
-        _write_atomically(path, data)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _trusted(path.parent):
+            return  # a folder others can write: load() would never read it
+        _write_atomically(path, _wrap(data))
         _prune(path.parent)
     except Exception:  # noqa: BLE001  # a cache that cannot be written: only slower next time
         return
@@ -196,7 +220,6 @@ def slim(function) -> None:
 def _write_atomically(path: Path, data: bytes) -> None:
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -205,6 +228,31 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _wrap(payload: bytes) -> bytes:
+    """A file's bytes: :data:`MAGIC`, the payload's SHA-256, the payload."""
+    return MAGIC + sha256(payload).digest() + payload
+
+
+def _unwrap(data: bytes) -> bytes | None:
+    """The payload of a file :func:`_wrap` wrote; None for anything else (another format, a
+    truncated or garbled file)."""
+    head = len(MAGIC) + 32
+    if len(data) < head or not data.startswith(MAGIC):
+        return None
+    payload = data[head:]
+    return payload if sha256(payload).digest() == data[len(MAGIC) : head] else None
+
+
+def _trusted(path: Path) -> bool:
+    """True when ``path`` belongs to this user and others cannot write it (always, where files
+    have no owner: Windows). An entry is a pickle: whoever can write it runs code here. Raises
+    FileNotFoundError when ``path`` is absent."""
+    info = path.stat()
+    if not hasattr(os, "getuid"):
+        return True
+    return info.st_uid == os.getuid() and not info.st_mode & stat.S_IWOTH
 
 
 def _prune(folder: Path) -> None:

@@ -42,7 +42,7 @@ import numpy as np
 
 from .. import compat
 from ..errors import CacheWarning
-from . import disk_cache
+from . import disk_cache, numba_cache
 
 #: Bump when the generated callbacks or the digamma below change: part of their cache keys.
 CACHE_VERSION = "3"
@@ -295,8 +295,16 @@ def compile_nutpie(model, *, structure: Any = None, **kwargs):
         try:
             return _compile(model, structure=structure, **kwargs)
         except Exception as err:  # noqa: BLE001
-            _say_not_cached(err)
-            return nutpie.compile_pymc_model(model, **kwargs)
+            failure = err
+        # A damaged file in Numba's cache (a truncated one) fails every process's compile until
+        # it is gone: delete what Numba cannot read, and compile (and keep) it again once.
+        if numba_cache.repair():
+            try:
+                return _compile(model, structure=structure, **kwargs)
+            except Exception as err:  # noqa: BLE001
+                failure = err
+        _say_not_cached(failure)
+        return nutpie.compile_pymc_model(model, **kwargs)
 
 
 #: Whether this process has said that nutpie's compile could not be cached (said once).

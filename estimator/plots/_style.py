@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter
 
 from ..errors import ModelError
 from ..reports import _did_you_mean
+from ..text import for_plot_label
 
 #: One style for every plot: light grid, no top/right spines, readable at report size.
 STYLE: dict[str, Any] = {
@@ -41,6 +42,9 @@ STYLE: dict[str, Any] = {
     "savefig.dpi": 110,
     "savefig.bbox": "tight",
     "savefig.facecolor": "white",
+    # Names from the reports are drawn as they are (``for_plot_label`` escapes their "$"): never
+    # through LaTeX, whatever the user's rcParams say.
+    "text.usetex": False,
 }
 
 #: Colour of the model's posterior (density, median line, bands).
@@ -152,6 +156,11 @@ def select_quantities(result: Any, party: str | None, category: str | None) -> l
     if category is not None:
         qs = [q for q in qs if q[1] == category]
     return qs
+
+
+def label(text: object) -> str:
+    """A name from the reports (a source, party, category) as plot text: ``$`` starts no math."""
+    return for_plot_label(text)
 
 
 def figure_of_report(row: pd.Series) -> float:

@@ -20,7 +20,7 @@ from ..constants import MAX_RHAT, MIN_ESS
 from ..errors import ModelError
 from ..reports import _did_you_mean
 from ..stats import convergence
-from ._style import STYLE, new_axes
+from ._style import STYLE, label, new_axes
 
 #: The parameters worth looking at, in order: the truth (static ``log_N_free``, temporal
 #: ``level`` and ``tau``), then the sources' bias and noise.
@@ -86,7 +86,7 @@ def diagnostics_data(
         n_chain, n_draw = values.shape[:2]
         flat = values.reshape(n_chain, n_draw, -1)
         for k, idx in enumerate(np.ndindex(*values.shape[2:])):
-            label = ", ".join(str(da[d].values[i]) for d, i in zip(extra, idx, strict=True))
+            element = ", ".join(str(da[d].values[i]) for d, i in zip(extra, idx, strict=True))
             x = flat[:, :, k]
             ranks = stats.rankdata(x.ravel()).reshape(x.shape)
             edges = np.linspace(0.5, x.size + 0.5, bins + 1)
@@ -99,7 +99,7 @@ def diagnostics_data(
                     rows.append(
                         {
                             "parameter": v,
-                            "element": label,
+                            "element": element,
                             "chain": c,
                             "bin": b,
                             "count": int(n),
@@ -176,6 +176,6 @@ def plot_diagnostics(
             a.grid(False)
             first = e.iloc[0]
             flag = " ⚠" if first["r_hat"] > MAX_RHAT or first["ess_bulk"] < MIN_ESS else ""
-            a.set_title(f"{v}[{el}]" if el else v, loc="left", fontsize=8)
+            a.set_title(label(f"{v}[{el}]" if el else v), loc="left", fontsize=8)
             a.set_xlabel(f"rank · R-hat {first['r_hat']:.3f} · ESS {first['ess_bulk']:.0f}{flag}", fontsize=7)
     return fig

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ._style import HUMAN, POSTERIOR_COLOR, STYLE, new_axes, select_quantities
+from ._style import HUMAN, POSTERIOR_COLOR, STYLE, label, new_axes, select_quantities
 
 
 def forest_data(result: Any, *, party: str | None = None, prob: float | None = None) -> pd.DataFrame:
@@ -98,11 +98,11 @@ def plot_forest(
                 ha="center",
                 fontsize=8,
             )
-        a.set_yticks(y, d["label"])
+        a.set_yticks(y, [label(t) for t in d["label"]])
         a.set_ylim(len(d) - 0.4, -0.7)
         a.set_xscale("log")
         a.xaxis.set_major_formatter(HUMAN)
         a.grid(axis="y", visible=False)
         a.set_xlabel(f"true count (median and {d['prob'].iloc[0]:.0%} interval)")
-        a.set_title(f"{party}: every quantity" if party else "Every quantity", loc="left")
+        a.set_title(label(f"{party}: every quantity") if party else "Every quantity", loc="left")
     return fig

@@ -18,6 +18,7 @@ from ._style import (
     POINT_KINDS_DRAWN,
     POSTERIOR_COLOR,
     STYLE,
+    label,
     new_axes,
     select_quantities,
     source_colors,
@@ -170,7 +171,9 @@ def plot_posterior(
             _panel(a, data[(data.party == p) & (data.category == c)], colors, result.spec.as_of)
         used = sorted(set(rep["source"]))
         if used:
-            handles = [Line2D([], [], color=colors[s], marker="o", linestyle="-", label=s) for s in used]
+            handles = [
+                Line2D([], [], color=colors[s], marker="o", linestyle="-", label=label(s)) for s in used
+            ]
             interval = data[data.element == "interval"]["prob"].iloc[0]
             handles.append(
                 plt.Rectangle(
@@ -249,4 +252,4 @@ def _panel(ax: Axes, d: pd.DataFrame, colors: dict[str, str], as_of: Any) -> Non
     ax.axhline(0, color="#444444", lw=0.6)
     ax.set_yticks([])
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"{p} · {c.replace('_', ' ')}", loc="left")
+    ax.set_title(label(f"{p} · {c.replace('_', ' ')}"), loc="left")

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullFormatter
 
-from ._style import HUMAN, POSTERIOR_COLOR, PRIOR_COLOR, STYLE, check_choice, new_axes
+from ._style import HUMAN, POSTERIOR_COLOR, PRIOR_COLOR, STYLE, check_choice, label, new_axes
 
 #: Vertical offset of the faint prior bar under its posterior.
 PRIOR_OFFSET = 0.25
@@ -113,7 +113,7 @@ def plot_sources(
         a.hlines(y, d["bias_lower"], d["bias_upper"], color=POSTERIOR_COLOR, lw=2.2)
         a.plot(d["bias_median"], y, "o", color=POSTERIOR_COLOR, ms=6)
         a.axvline(1.0, color="#444444", lw=1)
-        a.set_yticks(y, d["label"])
+        a.set_yticks(y, [label(t) for t in d["label"]])
         a.set_ylim(len(d) - 0.3, -0.7)
         a.set_xscale("log")
         a.xaxis.set_major_locator(FixedLocator(FACTOR_TICKS))

@@ -20,6 +20,7 @@ from ._style import (
     POINT_KINDS_DRAWN,
     POSTERIOR_COLOR,
     STYLE,
+    label,
     new_axes,
     select_quantities,
     source_colors,
@@ -163,9 +164,10 @@ def plot_trajectory(
             a.yaxis.set_major_formatter(HUMAN)
             a.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5))
             a.xaxis.set_major_formatter(mdates.ConciseDateFormatter(a.xaxis.get_major_locator()))
-            a.set_title(f"{p} · {c.replace('_', ' ')}", loc="left")
+            a.set_title(label(f"{p} · {c.replace('_', ' ')}"), loc="left")
         handles = [
-            Line2D([], [], color=colors[s], marker="o", lw=0, label=s) for s in sorted(set(rep["source"]))
+            Line2D([], [], color=colors[s], marker="o", lw=0, label=label(s))
+            for s in sorted(set(rep["source"]))
         ]
         handles += [
             plt.Rectangle((0, 0), 1, 1, color=POSTERIOR_COLOR, alpha=al, label=f"{pr:.0%} band")

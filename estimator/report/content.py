@@ -409,6 +409,7 @@ def _reports(result: Any, prob: float) -> Section:
         "expects / said",
         "PIT",
         "",
+        "flagged by",
         "quote",
     ]
     rows: list[list[Cell]] = []
@@ -417,12 +418,6 @@ def _reports(result: Any, prob: float) -> Section:
         ratio = r["pred_median"] / said if said and said > 0 else float("nan")
         quote, url = _text(r["quote"]), _text(r["url"])
         quote_cell: Cell = Link(quote or url, url) if url else quote
-        fab = r.get("p_fabricated")
-        likely_fabricated = fab is not None and not math.isnan(fab) and fab > 0.5
-        flags = ["outlier"] if r["outlier"] else []
-        if likely_fabricated:
-            flags.append(f"fabricated? {fab:.0%}")
-        flag = ", ".join(flags)
         rows.append(
             [
                 str(r["report"]),
@@ -434,16 +429,20 @@ def _reports(result: Any, prob: float) -> Section:
                 fmt_interval(r["pred_lower"], r["pred_upper"]),
                 fmt_ratio(ratio),
                 f"{r['pit']:.2f}",
-                flag,
+                "outlier" if r["outlier"] else "",
+                _flagged_by(r),
                 quote_cell,
             ]
         )
     n_out = int(rep["outlier"].sum())
+    n_pit = int(rep["flagged_by"].isin(["pit", "both"]).sum())
     fabricated = ""
     if "p_fabricated" in rep:
-        n_fab = int((rep["p_fabricated"] > 0.5).sum())
+        n_fab = int((rep["p_fabricated"] > C.FABRICATED_PROB).sum())
         fabricated = " The fit is robust: each figure may be a fabrication, and the model reads " + (
-            f"{n_fab} of them as more likely fabricated than not (marked with that probability)."
+            f"{n_fab} of them as more likely fabricated than not, flagged as outliers with that "
+            "probability whatever their PIT (the fabrication's wide scatter predicts even a wild "
+            "figure)."
             if n_fab
             else "none as more likely fabricated than not."
         )
@@ -458,9 +457,10 @@ def _reports(result: Any, prob: float) -> Section:
                 "predictive probability of a figure at or below the one reported: near 0 or 1 means the "
                 "report surprises the model. "
                 + (
-                    f"{n_out} report{'s are' if n_out != 1 else ' is'} outside the 99% predictive interval."
+                    f"{n_out} report{'s are' if n_out != 1 else ' is'} flagged as outlier{'s' if n_out != 1 else ''}, "
+                    f"{n_pit} of them outside the 99% leave-one-out predictive interval (flagged by PIT)."
                     if n_out
-                    else "No report is outside the 99% predictive interval."
+                    else "No report is outside the 99% leave-one-out predictive interval."
                 )
                 + fabricated
             ),
@@ -468,11 +468,21 @@ def _reports(result: Any, prob: float) -> Section:
                 cols,
                 rows,
                 numeric={0, 5, 6, 7, 8},
-                caption="Reports, their figures and the model's predictions.",
+                caption="Reports, their figures and the model's predictions; what flagged an outlier: "
+                + ("its PIT, a likely fabrication, or both." if "p_fabricated" in rep else "its PIT."),
                 css="reports",
             ),
         ],
     )
+
+
+def _flagged_by(r: dict[str, Any]) -> str:
+    """What flagged a report, in words: "PIT", "fabricated? 97%", or both; empty if nothing."""
+    by = r.get("flagged_by") or ""
+    parts = ["PIT"] if by in ("pit", "both") else []
+    if by in ("fabrication", "both"):
+        parts.append(f"fabricated? {r['p_fabricated']:.0%}")
+    return ", ".join(parts)
 
 
 def _diagnostics(result: Any, figs: dict[str, Image]) -> Section:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import html
 import os
 from pathlib import Path
 from typing import Any
 
+from ..text import for_html, safe_url
 from .content import Bullets, Cell, Document, Image, Link, Paragraph, Table, build_document
 
 CSS = """
@@ -88,7 +88,7 @@ def render_html(doc: Document) -> str:
     --------
     >>> text = render_html(build_document(result))  # doctest: +SKIP
     """
-    e = html.escape
+    e = for_html
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -122,7 +122,7 @@ def render_html(doc: Document) -> str:
 
 
 def _block(b: Any) -> str:
-    e = html.escape
+    e = for_html
     if isinstance(b, Paragraph):
         return f"<p>{e(b.text)}</p>"
     if isinstance(b, Bullets):
@@ -140,7 +140,7 @@ def _block(b: Any) -> str:
 
 
 def _table(t: Table) -> str:
-    e = html.escape
+    e = for_html
     cls = f' class="{e(t.css)}"' if t.css else ""
     head = "".join(f"<th>{e(c)}</th>" for c in t.columns)
     rows = []
@@ -160,10 +160,11 @@ def _table(t: Table) -> str:
 
 
 def _cell(c: Cell) -> str:
-    e = html.escape
+    e = for_html
     if isinstance(c, Link):
-        if c.url.lower().startswith(("http://", "https://")):
-            # Only web links become links: a "javascript:" url stays text.
-            return f'<a href="{e(c.url, quote=True)}" rel="noopener noreferrer">{e(c.text)}</a>'
+        url = safe_url(c.url)
+        if url is not None:
+            return f'<a href="{e(url)}" rel="noopener noreferrer">{e(c.text)}</a>'
+        # Only well-formed web links become links: a "javascript:" url stays text.
         return f"{e(c.text)} ({e(c.url)})" if c.text != c.url else e(c.text)
     return e(c)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
+from ..text import for_markdown, safe_url
 from .content import Bullets, Cell, Document, Image, Link, Paragraph, Table, build_document
 
 #: Name of the Markdown file in the report directory.
@@ -50,12 +50,7 @@ def write_markdown(result: Any, directory: str | os.PathLike[str], *, prob: floa
     return path
 
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-
-
-def _esc(text: str) -> str:
-    """Escape Markdown syntax and keep the text on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+_esc = for_markdown
 
 
 def render_markdown(doc: Document) -> str:
@@ -66,7 +61,8 @@ def render_markdown(doc: Document) -> str:
     >>> text = render_markdown(build_document(result))  # doctest: +SKIP
     """
     out = [f"# {_esc(doc.title)}", "", f"*{_esc(doc.subtitle)}*", ""]
-    out += [f"- **{_esc(h.label)}**: {_esc(h.sentence.split(': ', 1)[1])}" for h in doc.headlines]
+    # The sentence is the label, ": " and the numbers: the label may hold ": " itself.
+    out += [f"- **{_esc(h.label)}**: {_esc(h.sentence[len(h.label) + 2 :])}" for h in doc.headlines]
     out.append("")
     if doc.problems:
         out += ["> **The fit is poor; check before publishing:**", ">"]
@@ -105,8 +101,9 @@ def _table(t: Table) -> list[str]:
 
 def _cell(c: Cell) -> str:
     if isinstance(c, Link):
-        if c.url.lower().startswith(("http://", "https://")):
-            url = c.url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        url = safe_url(c.url)
+        if url is not None:  # percent-encoded: nothing in it ends the link or the cell
             return f"[{_esc(c.text)}]({url})"
-        return _esc(f"{c.text} ({c.url})")
+        # Not a web link (javascript:, a newline...): shown as text, never followed.
+        return _esc(f"{c.text} ({c.url})" if c.text != c.url else c.text)
     return _esc(c)
