@@ -291,7 +291,10 @@ def compile_nutpie(model, *, structure: Any = None, **kwargs):
     # Without fast-math: with it, LLVM may reorder and fuse floating-point operations
     # differently when it compiles the callbacks in this process than it did in the code kept
     # on disk, and the same seed gave other draws in the process that compiled the model.
-    with config.change_flags(numba__fastmath=False):
+    with config.change_flags(numba__fastmath=False), warnings.catch_warnings():
+        # Numba's hints on the code PyTensor generates (np.dot on a non-contiguous slice): the
+        # same code either way, nothing a user can change; as errors they stopped the compile.
+        warnings.filterwarnings("ignore", category=_numba_performance_warning())
         try:
             return _compile(model, structure=structure, **kwargs)
         except Exception as err:  # noqa: BLE001
@@ -305,6 +308,12 @@ def compile_nutpie(model, *, structure: Any = None, **kwargs):
                 failure = err
         _say_not_cached(failure)
         return nutpie.compile_pymc_model(model, **kwargs)
+
+
+def _numba_performance_warning() -> type[Warning]:
+    from numba.core.errors import NumbaPerformanceWarning
+
+    return NumbaPerformanceWarning
 
 
 #: Whether this process has said that nutpie's compile could not be cached (said once).
