@@ -5,6 +5,9 @@ import pathlib
 import pandas as pd
 import pytest
 
+from estimator.constants import KINDS
+from estimator.constants import STANCES as MODEL_STANCES
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "validation" / "casebook"
 
@@ -19,18 +22,8 @@ CASE_KINDS = {
     "heatwave",
     "epidemic",
 }
-FIGURE_KINDS = {
-    "exact",
-    "approx",
-    "nearly",
-    "over",
-    "range",
-    "at_least",
-    "at_most",
-    "upper_estimate",
-    "documented",
-}
-STANCES = {"own", "adversary", "neutral", "ally"}
+FIGURE_KINDS = set(KINDS)  # the kinds of figure the model reads
+STANCES = {*MODEL_STANCES, "ally"}  # "ally": published as such, not a model stance yet
 CERTAINTY = {"high", "medium", "low"}
 
 
