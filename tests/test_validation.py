@@ -234,3 +234,16 @@ def test_failed_fit_is_a_row(monkeypatch):
     assert row["median_all_log_err"] == pytest.approx(math.log(53 / 14))  # median of 120, 13, 13, 93
     s = harness.summarise(pd.DataFrame([row]))
     assert s["n_failed"] == 1 and s["n_fitted"] == 0
+
+
+def test_miss_causes_read_from_the_figures():
+    cases, figures = tiny_casebook()
+    rows = harness.case_figures("b", figures)
+    # an interval above the truth (100): the adversary's 160 and 250 ran high, no neutral figure
+    causes = harness.miss_causes({"truth": 100, "lower90": 120, "end": "2000-01-31"}, rows)
+    assert "adversary figures ran high (2 of 2 above the truth, up to 250)" in causes
+    assert "no neutral figure: nothing anchors the truth but the stance priors" in causes
+    assert not any(c.startswith("own side") for c in causes)
+    # below the truth: the own figure (40) ran low
+    causes = harness.miss_causes({"truth": 100, "lower90": 10, "end": "2000-01-31"}, rows)
+    assert causes[0] == "own side figures ran low (1 of 1 below the truth, down to 40)"
