@@ -614,6 +614,12 @@ def write_table(
     s = summarise(df)
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     vers = ", ".join(f"{k} {v}" for k, v in versions().items())
+    ally = figures[figures["stance"] == "ally"]
+    ally_text = (
+        f"{len(ally)} figure{'s' if len(ally) != 1 else ''}: " + ", ".join(dict.fromkeys(ally["case_id"]))
+        if len(ally)
+        else "no figure of the casebook has it"
+    )
     pct = lambda k: f"{s[f'n_in{k}']} of {s['n_fitted']} ({100 * s[f'coverage{k}']:.0f}%)"  # noqa: E731
     lines = [
         "# Validation on settled historical tolls",
@@ -646,7 +652,7 @@ def write_table(
         "- **Stances as published.** One `Source` per distinct source: `own` -> affiliation = the",
         '  party; `adversary` -> affiliation "adversary of <party>"; `neutral` -> no affiliation.',
         "  `ally` (a government aligned with one side) is not a stance of the model yet and is",
-        "  **treated as adversary** (3 figures: Srebrenica, Timisoara, the Soviet-Afghan war).",
+        f"  **treated as adversary** ({ally_text}).",
         "  Families (sources sharing information) are not used: the model has no family term yet.",
         "- **The package's defaults**: its stance bias priors (docs/model.md), noise, truth prior;",
         f"  NUTS with PyMC's sampler, {settings['chains']} chains of {settings['draws']} draws after"
