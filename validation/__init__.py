@@ -1,0 +1,1 @@
+"""Validation of ``estimator`` on settled historical tolls (the casebook in ``validation/casebook``)."""
