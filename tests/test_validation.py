@@ -247,3 +247,32 @@ def test_miss_causes_read_from_the_figures():
     # below the truth: the own figure (40) ran low
     causes = harness.miss_causes({"truth": 100, "lower90": 10, "end": "2000-01-31"}, rows)
     assert causes[0] == "own side figures ran low (1 of 1 below the truth, down to 40)"
+
+
+def test_stance_priors_learned_by_hand():
+    """The learned priors on the tiny casebook, worked out by hand: log factors per stance and
+    case, their mean and spread across cases, the scatter within a case."""
+    from validation import stances
+
+    cases, figures = tiny_casebook()
+    # A third case, so that adversary figures come from three cases (MIN_CASES).
+    cases = pd.concat([cases, cases.iloc[[1]].assign(case_id="c", truth=1000.0)], ignore_index=True)
+    figures = pd.concat([figures, figures.iloc[[7]].assign(case_id="c", value=2000.0)], ignore_index=True)
+    got = stances.learn_stance_priors(cases, figures)
+    # adversary (ally read as adversary): case a: 400/250 and 50/250; b: 160/100, 250/100; c: 2
+    a = [math.log(400 / 250), math.log(50 / 250)]
+    b = [math.log(1.6), math.log(2.5)]
+    c = [math.log(2.0)]
+    means = [sum(a) / 2, sum(b) / 2, c[0]]
+    mu = sum(means) / 3
+    between = math.sqrt(sum((m - mu) ** 2 for m in means) / 2)
+    within = [x - means[0] for x in a] + [x - means[1] for x in b] + [0.0]
+    spread = math.sqrt(sum(w * w for w in within) / (5 - 3))
+    assert got["adversary"]["mu"] == pytest.approx(mu, rel=1e-12)
+    assert got["adversary"]["mu_sd"] == pytest.approx(between * math.sqrt(1 + 1 / 3), rel=1e-12)
+    assert got["adversary"]["spread"] == pytest.approx(spread, rel=1e-12)
+    # own figures in a and b only, neutral in a only: too few cases, the defaults stay. The
+    # NGO's window (since) and the academic's bound are not estimates of the toll: left out.
+    assert set(got) == {"adversary"}
+    factors = stances.log_factors(cases, figures)
+    assert "NGO" not in set(factors["source"]) and "Academic" not in set(factors["source"])

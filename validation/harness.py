@@ -797,7 +797,9 @@ def write_table(
         "honest: `validation.harness.loo_cases(fit_fn, learn_fn)` fits each case with what",
         "`learn_fn` learned from the other cases only (the held-out case's row and figures removed),",
         "and `run(learn_fn=...)` builds the table that way. `tests/test_validation.py` checks that",
-        "the learner never sees the held-out case.",
+        "the learner never sees the held-out case. `python -m validation.stances` does this for the",
+        "stance priors (learned from the other cases, the direction of each stance's bias not",
+        "forced) and sets the result beside the defaults: [validation-stances.md](validation-stances.md).",
         "",
     ]
     text = "\n".join(lines)
