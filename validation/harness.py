@@ -839,31 +839,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
 
     t0 = time.perf_counter()
-    df = run(
-        ids,
+    kw = dict(
         cases=cases,
         figures=figures,
         draws=args.draws,
         tune=args.tune,
         chains=args.chains,
         sampler=args.sampler,
-        seed_offset=args.seed_offset,
         progress=progress,
     )
+    df = run(ids, seed_offset=args.seed_offset, **kw)
     again = None
     if not args.no_seed_check:
         print("seed check: every case again with its seed + 1", flush=True)
-        again = run(
-            ids,
-            cases=cases,
-            figures=figures,
-            draws=args.draws,
-            tune=args.tune,
-            chains=args.chains,
-            sampler=args.sampler,
-            seed_offset=args.seed_offset + 1,
-            progress=progress,
-        )
+        again = run(ids, seed_offset=args.seed_offset + 1, **kw)
     seconds = time.perf_counter() - t0
     for k, v in summarise(df).items():
         print(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}")
