@@ -71,8 +71,10 @@ def add_group(idata: Posterior, name: str, data: xr.Dataset) -> None:
     """Add (or replace) group ``name`` in place."""
     if isinstance(idata, xr.DataTree):
         idata[name] = xr.DataTree(data)
+    elif name in idata.groups():
+        setattr(idata, name, data)
     else:
-        idata.add_groups({name: data}) if name not in idata.groups() else setattr(idata, name, data)
+        idata.add_groups({name: data})
 
 
 def drop_group(idata: Posterior, name: str) -> None:
@@ -83,13 +85,6 @@ def drop_group(idata: Posterior, name: str) -> None:
         del idata[name]
     else:
         delattr(idata, name)
-
-
-def from_datasets(**parts: xr.Dataset) -> Posterior:
-    """A posterior container of this ArviZ from Datasets by group name."""
-    if DATATREE:
-        return xr.DataTree.from_dict({name: ds for name, ds in parts.items()})
-    return az.InferenceData(**parts)
 
 
 # --- saved posteriors -----------------------------------------------------------------------------
@@ -185,13 +180,17 @@ def nutpie_data(compiled: Any, name: str) -> np.ndarray:
     return compiled.shared_data[name]
 
 
+def _nutpie_model_field_names() -> set[str]:
+    from nutpie.compile_pymc import CompiledPyMCModel
+
+    return {f.name for f in dataclasses.fields(CompiledPyMCModel)}
+
+
 def nutpie_model_fields(**fields: Any) -> dict[str, Any]:
     """The fields of nutpie's ``CompiledPyMCModel`` among ``fields``, plus those this nutpie
     needs and older ones lack: ``shared_var_keys`` (the variable of each data array, by its
     name, which is the key here) and ``reparameterized_names``."""
-    from nutpie.compile_pymc import CompiledPyMCModel
-
-    names = {f.name for f in dataclasses.fields(CompiledPyMCModel)}
+    names = _nutpie_model_field_names()
     shared_vars: Mapping[str, Any] = fields.pop("shared_vars")
     reparameterized = fields.pop("reparameterized_names")
     if "shared_var_keys" in names:
@@ -204,9 +203,8 @@ def nutpie_model_fields(**fields: Any) -> dict[str, Any]:
 def nutpie_user_data(shared_vars: Mapping[str, Any], shared_data: Mapping[str, np.ndarray]) -> np.ndarray:
     """nutpie's data record for data arrays kept under their variables' names."""
     from nutpie import compile_pymc as cp
-    from nutpie.compile_pymc import CompiledPyMCModel
 
-    if "shared_var_keys" in {f.name for f in dataclasses.fields(CompiledPyMCModel)}:
+    if "shared_var_keys" in _nutpie_model_field_names():
         return cp.make_user_data({var: name for name, var in shared_vars.items()}, shared_data)
     return cp.make_user_data(shared_vars, shared_data)
 
